@@ -1,0 +1,1 @@
+//! AWS back end (placeholder).

@@ -1,0 +1,1 @@
+//! Device-provisioning wire protocol (placeholder).

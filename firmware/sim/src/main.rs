@@ -1,0 +1,2 @@
+//! Device simulator (placeholder).
+fn main() {}

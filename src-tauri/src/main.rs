@@ -1,0 +1,2 @@
+//! Desktop app (placeholder).
+fn main() {}
