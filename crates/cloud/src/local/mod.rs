@@ -1,0 +1,1 @@
+//! provisiond: self-hosted back ends.
