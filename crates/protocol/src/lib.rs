@@ -13,9 +13,12 @@
 extern crate alloc;
 
 pub mod endpoints;
+pub mod iot;
 pub mod legacy;
+mod message;
 pub mod proto;
 pub mod security;
 pub mod version;
+pub mod wifi;
 
 pub use rand_core;
