@@ -1,0 +1,65 @@
+// The real services the GUI tests drive the app against: provisiond (with its mosquitto) and
+// device simulators, all on 127.0.0.1. Each start waits for the process's JSON ready line.
+
+import { spawn, execFileSync } from "node:child_process";
+import { createInterface } from "node:readline";
+
+function need(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the GUI tests through scripts/ci/test-desktop.sh`);
+  return v;
+}
+
+const children = [];
+
+/** Spawns a process and resolves with the first stdout line parsed as JSON. */
+function startJson(bin, args, what, env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
+    children.push(child);
+    const timer = setTimeout(() => reject(new Error(`${what} printed no ready line in 60 s`)), 60000);
+    child.on("error", (e) => reject(new Error(`${what}: ${e.message}`)));
+    child.on("exit", (code) => reject(new Error(`${what} exited with ${code} before it was ready`)));
+    const lines = createInterface({ input: child.stdout });
+    lines.once("line", (line) => {
+      clearTimeout(timer);
+      try {
+        resolve({ child, ready: JSON.parse(line) });
+      } catch {
+        reject(new Error(`${what} ready line is not JSON: ${line}`));
+      }
+      lines.on("line", () => {});
+    });
+  });
+}
+
+export async function startCloud(dataDir) {
+  const bin = need("PROVISIOND_BIN");
+  const { ready } = await startJson(bin, ["serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0", "--mqtt-port", "0"], "provisiond");
+  const admin = (...args) => execFileSync(bin, ["--data-dir", dataDir, ...args], { encoding: "utf8" });
+  return {
+    api: ready.api,
+    ca: ready.ca,
+    addSerial: (sn) => admin("serial", "add", sn),
+    /** The pending confirmation code of a sign-up (what the e-mail would carry). */
+    code: (email) => {
+      const out = admin("user", "code", email).trim();
+      const m = /([0-9]{4,10})/.exec(out);
+      if (!m) throw new Error(`provisiond printed no code for ${email}: ${out}`);
+      return m[1];
+    },
+    deviceStatus: (sn) => admin("device", "list"),
+  };
+}
+
+export async function startSim(serial, pop, extra = []) {
+  const { ready } = await startJson(need("DEVICE_SIM_BIN"), ["--serial", serial, "--pop", pop, "--listen", "127.0.0.1:0", ...extra], `device-sim ${serial}`);
+  return ready;
+}
+
+export function stopAll() {
+  for (const c of children.splice(0)) {
+    c.removeAllListeners("exit");
+    c.kill("SIGTERM");
+  }
+}

@@ -1,0 +1,182 @@
+// GUI end-to-end: the installed app, driven through tauri-driver + WebKitWebDriver under Xvfb,
+// against a real provisiond and device simulators on loopback. Screenshots of each page go to
+// docs/screenshots/ (the README shows them).
+
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Session } from "./webdriver.mjs";
+import { startCloud, startSim, stopAll } from "./stack.mjs";
+
+const E2E_DIR = process.env.E2E_DIR;
+const SHOTS = process.env.SCREENSHOT_DIR;
+const APP = process.env.APP_BIN;
+const WEBDRIVER = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
+const PRESET = process.env.IOTP_APP_PRESET;
+
+const EMAIL = "ada@example.com";
+const PASSWORD = "lovelace-1843";
+const WIFI = { ssid: "HomeWiFi", passphrase: "correct horse" };
+
+let cloud, sims, app;
+
+async function shot(name) {
+  if (!SHOTS) return;
+  // Let fonts and the focus ring settle before the picture.
+  await new Promise((r) => setTimeout(r, 300));
+  writeFileSync(join(SHOTS, `${name}.png`), await app.screenshot());
+}
+
+async function page() {
+  return app.attr("[data-page]", "data-page");
+}
+
+async function useDevice(address) {
+  await app.click('[data-nav="settings"]');
+  await app.click('[data-choice="direct"]');
+  await app.type('input[name="device-address"]', address);
+  await app.click('[data-action="save-settings"]');
+  await app.find('[data-page="cert"]');
+}
+
+async function certPage(serial) {
+  await app.find('[data-page="cert"]');
+  await app.type('input[name="serial"]', serial);
+  await app.click('[data-action="check-serial"]');
+  await app.waitText('[data-role="cert-result"]', /registered/);
+}
+
+async function wifiPage(pop, passphrase) {
+  await app.click('[data-page="cert"] [data-nav="next"]');
+  await app.find('[data-page="wifi"]');
+  await app.type('input[name="scan-pop"]', pop);
+  await app.click('[data-action="scan"]');
+  await app.click(`[data-network="${WIFI.ssid}"]`);
+  await app.type('input[name="passphrase"]', passphrase);
+}
+
+async function connect(pop) {
+  await app.click('[data-page="wifi"] [data-nav="next"]');
+  await app.find('[data-page="connect"]');
+  if (pop !== undefined) await app.type('input[name="pop"]', pop);
+  await app.click('[data-action="provision"]');
+}
+
+describe("desktop app, end to end", () => {
+  before(async () => {
+    for (const v of ["E2E_DIR", "APP_BIN", "IOTP_APP_PRESET", "PROVISIOND_BIN", "DEVICE_SIM_BIN"]) {
+      assert.ok(process.env[v], `${v} is not set: run scripts/ci/test-desktop.sh`);
+    }
+    rmSync(join(E2E_DIR, "cloud"), { recursive: true, force: true });
+    mkdirSync(join(E2E_DIR, "cloud"), { recursive: true });
+    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+    cloud = await startCloud(join(E2E_DIR, "cloud"));
+    sims = {
+      happy: { serial: "E2E-0001", pop: "pop-0001" },
+      wrongPass: { serial: "E2E-0002", pop: "pop-0002" },
+      wrongPop: { serial: "E2E-0003", pop: "pop-0003" },
+    };
+    for (const s of Object.values(sims)) {
+      cloud.addSerial(s.serial);
+      s.ready = await startSim(s.serial, s.pop);
+    }
+    writeFileSync(
+      PRESET,
+      JSON.stringify({
+        backend: { kind: "self_hosted", url: cloud.api, ca_path: cloud.ca },
+        device_link: { kind: "direct", address: sims.happy.ready.listen },
+      }),
+    );
+    app = await Session.start(WEBDRIVER, APP);
+  });
+
+  after(async () => {
+    await app?.quit();
+    stopAll();
+  });
+
+  it("signs up, confirms the e-mailed code and signs in", async () => {
+    await app.find('[data-page="signin"]');
+    await shot("signin");
+    await app.click('[data-nav="signup"]');
+    await app.find('[data-page="signup"]');
+    // Validation as typed: the message sits next to the field, the form is not sent.
+    await app.type('input[name="email"]', "not-an-email");
+    assert.match(await app.text('[data-msg-for="email"]'), /does not look like an e-mail/);
+    await app.type('input[name="email"]', EMAIL);
+    await app.type('input[name="password"]', PASSWORD);
+    await app.type('input[name="password2"]', PASSWORD);
+    await shot("signup");
+    await app.click('[data-action="signup"]');
+    await app.find('[data-page="confirm"]');
+    await app.type('input[name="code"]', cloud.code(EMAIL));
+    await shot("confirm");
+    await app.click('[data-action="confirm"]');
+    await app.find('[data-page="signin"]');
+    await app.type('input[name="password"]', "wrong-password-1");
+    await app.click('[data-action="signin"]');
+    const bad = await app.text('[data-role="messages"]');
+    assert.match(bad, /password/i);
+    assert.doesNotMatch(bad, /undefined|\{|\}/);
+    await app.type('input[name="password"]', PASSWORD);
+    await app.click('[data-action="signin"]');
+    await app.find('[data-page="cert"]');
+    assert.match(await app.text(".who"), new RegExp(EMAIL));
+  });
+
+  it("provisions a device through the three pages until it is online", async () => {
+    await app.type('input[name="serial"]', "bad serial!");
+    assert.match(await app.text('[data-msg-for="serial"]'), /' ' is not/);
+    await certPage(sims.happy.serial);
+    await shot("page1-certificate");
+    await wifiPage(sims.happy.pop, "short");
+    assert.match(await app.text('[data-msg-for="passphrase"]'), /8 to 63/);
+    await app.type('input[name="passphrase"]', WIFI.passphrase);
+    await shot("page2-wifi");
+    await connect();
+    await app.waitText('[data-role="outcome"]', /is online/, 120000);
+    for (const step of ["join_device", "secure_session", "certificate", "send_credentials", "apply", "device_joined_wifi", "host_restored", "device_online"]) {
+      assert.equal(await app.attr(`[data-step="${step}"]`, "data-state"), "done", step);
+    }
+    assert.equal(await app.text('[data-fact="thing"]'), sims.happy.serial);
+    assert.match(await app.text('[data-fact="fingerprint"]'), /^[0-9A-F:]{95}$/i);
+    await shot("page3-connect-online");
+  });
+
+  it("reports a wrong passphrase, returns to the Wi-Fi page, then succeeds", async () => {
+    await app.click('[data-action="another"]');
+    await useDevice(sims.wrongPass.ready.listen);
+    await certPage(sims.wrongPass.serial);
+    await wifiPage(sims.wrongPass.pop, "wrong horse");
+    await connect();
+    await app.waitText('[data-role="outcome"]', /passphrase/i, 120000);
+    assert.equal(await app.attr('[data-step="device_joined_wifi"]', "data-state"), "failed");
+    assert.match(await app.text('[data-step="device_joined_wifi"] [data-role="fix"]'), /passphrase/i);
+    await shot("page3-wrong-passphrase");
+    assert.equal(await app.attr('[data-action="retry"]', "data-target"), "wifi");
+    await app.click('[data-action="retry"]');
+    await app.find('[data-page="wifi"]');
+    await app.type('input[name="passphrase"]', WIFI.passphrase);
+    await connect();
+    await app.waitText('[data-role="outcome"]', /is online/, 120000);
+  });
+
+  it("says to check the code on the device when the PoP is wrong", async () => {
+    await app.click('[data-action="another"]');
+    await useDevice(sims.wrongPop.ready.listen);
+    await certPage(sims.wrongPop.serial);
+    await wifiPage(sims.wrongPop.pop, WIFI.passphrase);
+    await connect("not-the-code");
+    await app.waitText('[data-role="outcome"]', /proof-of-possession|code printed/i, 60000);
+    assert.equal(await app.attr('[data-step="secure_session"]', "data-state"), "failed");
+    const msg = await app.text('[data-role="outcome"]');
+    assert.doesNotMatch(msg, /undefined|\{|stack/i);
+    await shot("page3-wrong-pop");
+    assert.equal(await app.attr('[data-action="retry"]', "data-target"), "connect");
+    await app.click('[data-action="retry"]');
+    await app.type('input[name="pop"]', sims.wrongPop.pop);
+    await app.click('[data-action="provision"]');
+    await app.waitText('[data-role="outcome"]', /is online/, 120000);
+  });
+});

@@ -1,0 +1,98 @@
+// Page 1: the device's serial number and where its key is made. The certificate itself is
+// issued during "Connect" (in device-CSR mode the request is made on the device).
+
+import { call } from "../api";
+import { commands, type CertView } from "../bindings";
+import { banner, busy, field, h } from "../dom";
+import { describe, toAppError } from "../errors";
+import { go } from "../nav";
+import { state, type CertMode } from "../state";
+import * as v from "../validate";
+
+export function certFacts(c: CertView): HTMLElement {
+  return h(
+    "dl",
+    { class: "facts", "data-role": "cert" },
+    h("dt", {}, "Thing name"),
+    h("dd", { "data-fact": "thing" }, c.thing_name),
+    h("dt", {}, "Certificate id"),
+    h("dd", { "data-fact": "certificate-id" }, c.certificate_id),
+    h("dt", {}, "Expires"),
+    h("dd", { "data-fact": "expiry" }, c.expires_at ?? "not stated"),
+    h("dt", {}, "SHA-256 fingerprint"),
+    h("dd", { "data-fact": "fingerprint" }, c.fingerprint_sha256),
+  );
+}
+
+export function certPage(): HTMLElement {
+  const msgs = h("div", { "data-role": "messages" });
+  if (state.notice) msgs.append(banner("error", state.notice));
+  state.notice = null;
+  const result = h("div", { "data-role": "cert-result" });
+  const next = h("button", { type: "button", class: "primary", "data-nav": "next", disabled: true }, "Next");
+  let checked = "";
+  const serial = field({
+    label: "Serial number",
+    name: "serial",
+    value: state.serial,
+    placeholder: "as printed on the device",
+    hint: "4 to 32 letters, digits, '_' or '-'.",
+    validate: v.serial,
+    onInput: (x) => {
+      next.disabled = x.trim() !== checked || checked === "";
+    },
+  });
+  const mode = h(
+    "fieldset",
+    {},
+    h("legend", {}, "Where the device's private key is made"),
+    h("label", {}, h("input", { type: "radio", name: "mode", value: "device_csr", checked: state.certMode === "device_csr", "data-choice": "device_csr" }), "On the device (recommended): the key never leaves it; the service signs the device's request."),
+    h("label", {}, h("input", { type: "radio", name: "mode", value: "cloud_key", checked: state.certMode === "cloud_key", "data-choice": "cloud_key" }), "By the service (as the original lab firmware expects): key and certificate are sent to the device."),
+  );
+  mode.addEventListener("change", () => {
+    state.certMode = (mode.querySelector("input:checked") as HTMLInputElement).value as CertMode;
+  });
+  const hasCert = state.cert !== null && state.serial !== "";
+  const checkBtn = h("button", { type: "button", class: "primary", "data-action": "check-serial" }, hasCert ? "Re-key (new certificate)" : "Get certificate");
+  const showCert = () => {
+    if (state.cert) result.append(h("h2", {}, "Current certificate"), certFacts(state.cert));
+  };
+  checkBtn.addEventListener("click", async () => {
+    const s = serial.check();
+    if (s === null) return;
+    msgs.replaceChildren();
+    result.replaceChildren();
+    try {
+      const c = await busy(checkBtn, "Checking with the service…", () => call(commands.checkSerial(s.trim())));
+      if (c.serial !== state.serial) state.cert = null;
+      state.serial = c.serial;
+      checked = c.serial;
+      state.softap = v.defaultSoftap(c.serial);
+      const replacing = c.certificate_id ? ` Its current certificate ${c.certificate_id} will be revoked and replaced.` : "";
+      result.append(banner("ok", `${c.serial} is registered and yours to provision.${replacing} The new certificate is issued when you connect (page 3).`));
+      showCert();
+      next.disabled = false;
+      next.focus();
+    } catch (e) {
+      msgs.replaceChildren(banner("error", describe(toAppError(e))));
+    }
+  });
+  next.addEventListener("click", () => go("wifi"));
+  if (hasCert) showCert();
+  if (state.serial && hasCert) {
+    checked = state.serial;
+    next.disabled = false;
+  }
+  return h(
+    "section",
+    { class: "panel" },
+    h("h1", {}, "Certificate"),
+    h("p", { class: "lead" }, "The service checks the serial number and binds the device to your account; each device gets its own certificate and a policy that allows only its own topics."),
+    msgs,
+    serial.root,
+    mode,
+    h("div", { class: "actions" }, checkBtn),
+    result,
+    h("div", { class: "actions" }, h("span"), h("div", { class: "right" }, next)),
+  );
+}

@@ -1,0 +1,197 @@
+// Page 3: reach the device, send everything, follow each step to "device online".
+
+import { Channel } from "@tauri-apps/api/core";
+import { call } from "../api";
+import { commands, type AppError, type ProgressEvent, type StepId } from "../bindings";
+import { banner, field, h, secretField } from "../dom";
+import { advice, describe, toAppError } from "../errors";
+import { go } from "../nav";
+import { parseQr } from "../qr";
+import { state } from "../state";
+import * as v from "../validate";
+import { certFacts } from "./cert";
+
+export const STEPS: { id: StepId; label: string }[] = [
+  { id: "join_device", label: "Join the device" },
+  { id: "secure_session", label: "Secure session" },
+  { id: "certificate", label: "Certificate" },
+  { id: "send_credentials", label: "Send credentials" },
+  { id: "apply", label: "Apply" },
+  { id: "device_joined_wifi", label: "Device joined Wi-Fi" },
+  { id: "host_restored", label: "Host back on its network" },
+  { id: "device_online", label: "Device online" },
+];
+
+const MARK: Record<string, string> = { pending: "·", running: "…", done: "✓", failed: "✗" };
+
+/** "4:05" for 245 seconds. */
+export function mmss(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+export function connectPage(): HTMLElement {
+  const msgs = h("div", { "data-role": "messages" });
+  if (state.notice) msgs.append(banner("error", state.notice));
+  state.notice = null;
+
+  const softap = field({ label: "Device network name", name: "softap", value: state.softap || v.defaultSoftap(state.serial), hint: "PROV_ and 4 characters, on the device's label.", validate: v.softapName });
+  const pop = secretField({ label: "Device code (proof of possession)", name: "pop", value: state.pop, validate: v.pop });
+  const qr = h("textarea", { id: "qr", name: "qr", rows: 2, placeholder: '{"ver":"v1","name":"PROV_…","pop":"…"}' });
+  const qrMsg = h("p", { class: "field-msg", "data-msg-for": "qr" }, "Or paste the text of the QR code on the label.");
+  qr.addEventListener("input", () => {
+    if (qr.value.trim() === "") {
+      qrMsg.textContent = "Or paste the text of the QR code on the label.";
+      qrMsg.classList.remove("error");
+      return;
+    }
+    const r = parseQr(qr.value);
+    if ("error" in r) {
+      qrMsg.textContent = r.error;
+      qrMsg.classList.add("error");
+    } else {
+      softap.set(r.ok.name);
+      if (r.ok.pop) pop.set(r.ok.pop);
+      qrMsg.textContent = `Read ${r.ok.name} from the QR text.`;
+      qrMsg.classList.remove("error");
+    }
+  });
+
+  const rows = new Map<StepId, HTMLLIElement>();
+  const list = h("ol", { class: "progress", "data-role": "steps" });
+  for (const s of STEPS) {
+    const li = h("li", { "data-step": s.id, "data-state": "pending" }, h("span", { class: "mark", "aria-hidden": "true" }, MARK.pending), h("span", {}, s.label));
+    rows.set(s.id, li);
+    list.append(li);
+  }
+  const countdown = h("p", { class: "countdown", "data-role": "countdown", "aria-live": "off" });
+  const outcome = h("div", { "data-role": "outcome" });
+  let timer: number | undefined;
+  const startCountdown = (secondsLeft: number) => {
+    window.clearInterval(timer);
+    const end = Date.now() + secondsLeft * 1000;
+    const tick = () => {
+      const left = (end - Date.now()) / 1000;
+      countdown.textContent = left > 0 ? `Provisioning window closes in ${mmss(left)}` : "The device's provisioning window has closed: restart the device to open it again.";
+      if (left <= 0) window.clearInterval(timer);
+    };
+    tick();
+    timer = window.setInterval(tick, 1000);
+  };
+
+  const setStep = (id: StepId, st: "running" | "done" | "failed", err?: AppError) => {
+    const li = rows.get(id);
+    if (!li) return;
+    li.dataset.state = st;
+    li.querySelector(".mark")!.textContent = MARK[st];
+    li.querySelectorAll(".why, .fix").forEach((n) => n.remove());
+    if (err) {
+      li.append(h("p", { class: "why", "data-role": "why" }, err.message), h("p", { class: "fix", "data-role": "fix" }, advice(err.code).fix));
+    }
+  };
+  const onEvent = (ev: ProgressEvent) => {
+    switch (ev.kind) {
+      case "step":
+        setStep(ev.step, ev.state, ev.error ?? undefined);
+        break;
+      case "window":
+        startCountdown(ev.seconds_left);
+        break;
+      case "certificate":
+        state.cert = ev.cert;
+        break;
+    }
+  };
+
+  const go3 = h("button", { type: "button", class: "primary", "data-action": "provision" }, "Provision the device");
+  const back = h("button", { type: "button", "data-nav": "back", onclick: () => go("wifi") }, "Back");
+
+  const fail = (err: AppError) => {
+    const a = advice(err.code);
+    const target = a.page === "cert" || a.page === "wifi" || a.page === "connect" || a.page === "signin" || a.page === "settings" ? a.page : "connect";
+    const retry = h("button", { type: "button", class: "primary", "data-action": "retry", "data-target": target }, target === "connect" ? "Retry" : `Fix it on the ${target === "wifi" ? "Wi-Fi" : target === "cert" ? "certificate" : target} page`);
+    retry.addEventListener("click", () => {
+      state.notice = describe(err);
+      if (target === "connect") {
+        go("connect");
+      } else {
+        go(target);
+      }
+    });
+    outcome.replaceChildren(banner("error", describe(err)), h("div", { class: "actions" }, h("span"), h("div", { class: "right" }, retry)));
+    retry.focus();
+  };
+
+  go3.addEventListener("click", async () => {
+    const [a, p] = [softap.check(), pop.check()];
+    if (a === null || p === null) return;
+    state.softap = a.trim();
+    state.pop = p.trim();
+    msgs.replaceChildren();
+    outcome.replaceChildren();
+    for (const s of STEPS) {
+      const li = rows.get(s.id)!;
+      li.dataset.state = "pending";
+      li.querySelector(".mark")!.textContent = MARK.pending;
+      li.querySelectorAll(".why, .fix").forEach((n) => n.remove());
+    }
+    const channel = new Channel<ProgressEvent>();
+    channel.onmessage = onEvent;
+    go3.disabled = true;
+    back.disabled = true;
+    try {
+      const done = await call(
+        commands.provision(
+          {
+            serial: state.serial,
+            cert_mode: state.certMode,
+            ssid: state.ssid,
+            passphrase: state.passphrase,
+            softap: state.softap,
+            pop: state.pop,
+          },
+          channel,
+        ),
+      );
+      window.clearInterval(timer);
+      countdown.textContent = "";
+      state.cert = done.cert;
+      outcome.replaceChildren(
+        banner("ok", `${done.serial} is online${done.last_seen ? ` (last seen ${done.last_seen})` : ""}.`),
+        certFacts(done.cert),
+        h("div", { class: "actions" }, h("span"), h("div", { class: "right" }, h("button", { type: "button", class: "primary", "data-action": "another", onclick: () => another() }, "Provision another device"))),
+      );
+      outcome.querySelector<HTMLButtonElement>("button")?.focus();
+    } catch (e) {
+      window.clearInterval(timer);
+      fail(toAppError(e));
+    } finally {
+      go3.disabled = false;
+      back.disabled = false;
+    }
+  });
+
+  return h(
+    "section",
+    { class: "panel" },
+    h("h1", {}, "Connect"),
+    h("p", { class: "lead" }, `Put ${state.serial || "the device"} in provisioning mode, then press the button. The laptop joins the device's network for a moment and comes back by itself.`),
+    msgs,
+    softap.root,
+    pop.root,
+    h("div", { class: "field" }, h("label", { for: "qr" }, "QR code text"), qr, qrMsg),
+    h("div", { class: "actions" }, back, h("div", { class: "right" }, go3)),
+    countdown,
+    list,
+    outcome,
+  );
+}
+
+function another(): void {
+  state.serial = "";
+  state.cert = null;
+  state.softap = "";
+  state.pop = "";
+  state.networks = [];
+  go("cert");
+}

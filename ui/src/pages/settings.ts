@@ -1,0 +1,135 @@
+// Which provisioning service to use (self-hosted or AWS) and how to reach the device.
+
+import { call } from "../api";
+import { commands, type BackendInput, type BackendView } from "../bindings";
+import { banner, busy, field, h, secretField } from "../dom";
+import { describe, toAppError } from "../errors";
+import { go } from "../nav";
+import { state } from "../state";
+import * as v from "../validate";
+
+/** Reads a picked file as text in the web view (no file-system permission needed). */
+function fileText(input: HTMLInputElement): Promise<string | null> {
+  const f = input.files?.[0];
+  return f ? f.text() : Promise.resolve(null);
+}
+
+function radio(name: string, value: string, label: string, checked: boolean): HTMLLabelElement {
+  return h("label", {}, h("input", { type: "radio", name, value, checked, "data-choice": value }), label);
+}
+
+export function settingsPage(current: BackendView): HTMLElement {
+  const msgs = h("div", { "data-role": "messages" });
+  const kind = current.kind === "aws" ? "aws" : "self_hosted";
+
+  // Self-hosted
+  const url = field({ label: "Service address", name: "api-url", value: current.kind === "self_hosted" ? current.url : "", placeholder: "https://127.0.0.1:8443", validate: v.url });
+  const caFile = h("input", { type: "file", id: "ca-file", name: "ca-file", accept: ".pem,.crt" });
+  const caNote = h("p", { class: "field-msg" }, current.kind === "self_hosted" && current.ca_path ? `Trusting the CA in ${current.ca_path}.` : "Optional: the service's CA certificate (ca.pem) if it is not publicly trusted.");
+  const selfBox = h("div", { "data-backend": "self_hosted" }, url.root, h("div", { class: "field" }, h("label", { for: "ca-file" }, "CA certificate"), caFile, caNote));
+
+  // AWS
+  const aws = current.kind === "aws" ? current : null;
+  const outputs = h("input", { type: "file", id: "stack-outputs", name: "stack-outputs", accept: ".json" });
+  const region = field({ label: "Region", name: "region", value: aws?.region ?? "", placeholder: "eu-west-1", validate: v.required("AWS region") });
+  const pool = field({ label: "User pool id", name: "user-pool-id", value: aws?.user_pool_id ?? "", validate: v.required("Cognito user pool id") });
+  const client = field({ label: "App client id", name: "client-id", value: aws?.client_id ?? "", validate: v.required("Cognito app client id") });
+  const api = field({ label: "API URL", name: "aws-api-url", value: aws?.api_url ?? "", validate: v.url });
+  const secret = secretField({ label: "App client secret (only if the client has one)", name: "client-secret", hint: aws?.has_client_secret ? "A secret is stored in the keyring; leave empty to remove it." : "Kept in the system keyring, never in a file." });
+  outputs.addEventListener("change", async () => {
+    const text = await fileText(outputs);
+    if (text === null) return;
+    try {
+      const b = await call(commands.parseStackOutputs(text));
+      if (b.kind === "aws") {
+        region.set(b.region);
+        pool.set(b.user_pool_id);
+        client.set(b.client_id);
+        api.set(b.api_url);
+        msgs.replaceChildren(banner("ok", "Read the stack outputs: check the values and save."));
+      }
+    } catch (e) {
+      msgs.replaceChildren(banner("error", describe(toAppError(e))));
+    }
+  });
+  const awsBox = h(
+    "div",
+    { "data-backend": "aws" },
+    h("div", { class: "field" }, h("label", { for: "stack-outputs" }, "Import the CloudFormation stack outputs (JSON)"), outputs, h("p", { class: "field-msg" }, "From `aws cloudformation describe-stacks` or the console's Outputs tab.")),
+    region.root,
+    pool.root,
+    client.root,
+    api.root,
+    secret.root,
+  );
+
+  const choice = h("fieldset", {}, h("legend", {}, "Provisioning service"), radio("backend", "self_hosted", "Self-hosted (provisiond)", kind === "self_hosted"), radio("backend", "aws", "AWS (Cognito + API Gateway)", kind === "aws"));
+  const show = () => {
+    const k = (choice.querySelector("input:checked") as HTMLInputElement).value;
+    selfBox.hidden = k !== "self_hosted";
+    awsBox.hidden = k !== "aws";
+  };
+  choice.addEventListener("change", show);
+
+  // Device link
+  const direct = field({ label: "Device address", name: "device-address", value: state.direct ?? "", placeholder: "127.0.0.1:8080", validate: v.address });
+  const linkChoice = h(
+    "fieldset",
+    {},
+    h("legend", {}, "How to reach the device"),
+    radio("link", "soft_ap", "Join its Wi-Fi access point (PROV_xxxx), as for a new device", state.direct === null),
+    radio("link", "direct", "Directly at an address (the simulator, or a device on this network)", state.direct !== null),
+  );
+  const showLink = () => {
+    direct.root.hidden = (linkChoice.querySelector("input:checked") as HTMLInputElement).value !== "direct";
+  };
+  linkChoice.addEventListener("change", showLink);
+
+  const save = h("button", { type: "submit", class: "primary", "data-action": "save-settings" }, "Save");
+  const form = h(
+    "form",
+    { novalidate: true },
+    choice,
+    selfBox,
+    awsBox,
+    linkChoice,
+    direct.root,
+    h("div", { class: "actions" }, state.who ? h("button", { type: "button", "data-nav": "back", onclick: () => go("cert") }, "Back") : h("span"), h("div", { class: "right" }, save)),
+  );
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const k = (choice.querySelector("input:checked") as HTMLInputElement).value;
+    let input: BackendInput;
+    if (k === "self_hosted") {
+      const u = url.check();
+      if (u === null) return;
+      input = { kind: "self_hosted", url: u.trim(), ca_pem: await fileText(caFile) };
+    } else {
+      const vals = [region.check(), pool.check(), client.check(), api.check()];
+      if (vals.some((x) => x === null)) return;
+      const [r, p, c, a] = vals as string[];
+      input = { kind: "aws", region: r.trim(), user_pool_id: p.trim(), client_id: c.trim(), api_url: a.trim(), client_secret: secret.value() || null };
+    }
+    const useDirect = (linkChoice.querySelector("input:checked") as HTMLInputElement).value === "direct";
+    let address: string | null = null;
+    if (useDirect) {
+      address = direct.check();
+      if (address === null) return;
+    }
+    try {
+      await busy(save, "Saving…", async () => {
+        state.backend = await call(commands.setBackend(input));
+        const s = await call(commands.loadSettings());
+        s.device_link = address === null ? { kind: "soft_ap" } : { kind: "direct", address: address.trim() };
+        await call(commands.saveSettings(s));
+      });
+      state.direct = address === null ? null : address.trim();
+      go(state.who ? "cert" : "signin");
+    } catch (e) {
+      msgs.replaceChildren(banner("error", describe(toAppError(e))));
+    }
+  });
+  show();
+  showLink();
+  return h("section", { class: "panel" }, h("h1", {}, "Settings"), msgs, form);
+}

@@ -1,0 +1,54 @@
+// What the wizard knows so far. Secrets (password, passphrase, PoP) live only in memory here
+// and are never written to the settings store.
+
+import type { BackendView, CertView, Network } from "./bindings";
+
+export type Page = "settings" | "signin" | "signup" | "confirm" | "forgot" | "cert" | "wifi" | "connect";
+export type CertMode = "device_csr" | "cloud_key";
+
+export interface WizardState {
+  page: Page;
+  who: string | null;
+  email: string;
+  serial: string;
+  certMode: CertMode;
+  cert: CertView | null;
+  ssid: string;
+  secured: boolean;
+  passphrase: string;
+  networks: Network[];
+  softap: string;
+  pop: string;
+  /** Set when a failed run sent the person back to fix something; shown on that page. */
+  notice: string | null;
+  /** The device link: "soft_ap", or "direct" with its address. */
+  direct: string | null;
+  backend: BackendView;
+  /** One-time notices from the core (no keyring, network restored after a crash). */
+  notices: string[];
+}
+
+export const state: WizardState = {
+  page: "signin",
+  who: null,
+  email: "",
+  serial: "",
+  certMode: "device_csr",
+  cert: null,
+  ssid: "",
+  secured: true,
+  passphrase: "",
+  networks: [],
+  softap: "",
+  pop: "",
+  notice: null,
+  direct: null,
+  backend: { kind: "unset" },
+  notices: [],
+};
+
+export const WIZARD_PAGES: { page: Page; title: string }[] = [
+  { page: "cert", title: "1 · Certificate" },
+  { page: "wifi", title: "2 · Wi-Fi" },
+  { page: "connect", title: "3 · Connect" },
+];
