@@ -1,1 +1,22 @@
-//! Firmware core (placeholder).
+//! Device firmware core: the provisioning state machine over hardware traits.
+//!
+//! `no_std` + `alloc`. Time comes in as `now_ms: u64`; radio, flash, entropy and the MQTT
+//! connection are traits ([`hal`]) implemented by a board or by the simulator.
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod csr;
+pub mod device;
+pub mod hal;
+pub mod mem_flash;
+mod rng;
+pub mod sim_radio;
+pub mod store;
+
+pub use device::{Device, DeviceConfig, Event, Hardware, Phase, Response};
+#[cfg(feature = "std")]
+pub mod testkit;

@@ -1,0 +1,149 @@
+//! The session gate: which HTTP client owns the session (its cookie), the secure session
+//! itself, and the lock-out after repeated wrong proofs of possession.
+
+use alloc::vec::Vec;
+
+use protocol::security::device::{DeviceError, DeviceSecurity, DeviceSession};
+
+/// Session owner, secure session and failure counting.
+pub(super) struct Gate {
+    session: DeviceSession,
+    cookie: Option<u32>,
+    failures: u32,
+    locked_until: Option<u64>,
+}
+
+/// Outcome of a `prov-session` request as the gate sees it.
+pub(super) enum SessionOutcome {
+    /// Respond with this body; `established` when the handshake just completed.
+    Reply { body: Vec<u8>, established: bool },
+    /// The proof was wrong; respond with `body`; `locked_until` if this locked the device.
+    Rejected {
+        body: Vec<u8>,
+        failures: u32,
+        locked_until: Option<u64>,
+    },
+    /// The request was refused before touching the session.
+    Refused(DeviceError),
+    /// Sessions are locked until this time.
+    Locked(u64),
+}
+
+impl Gate {
+    pub(super) fn new(security: DeviceSecurity) -> Self {
+        Self {
+            session: DeviceSession::new(security),
+            cookie: None,
+            failures: 0,
+            locked_until: None,
+        }
+    }
+
+    /// Forgets the current session and its owner.
+    pub(super) fn drop_session(&mut self) {
+        self.session.reset();
+        self.cookie = None;
+    }
+
+    /// The cookie of the current session owner.
+    pub(super) fn cookie(&self) -> Option<u32> {
+        self.cookie
+    }
+
+    /// Whether `cookie` owns an established session.
+    pub(super) fn owns_established(&self, cookie: Option<u32>) -> bool {
+        cookie.is_some() && cookie == self.cookie && self.session.is_established()
+    }
+
+    pub(super) fn session(&mut self) -> &mut DeviceSession {
+        &mut self.session
+    }
+
+    /// Handles a `prov-session` body from the client holding `cookie`; `new_cookie` is used
+    /// if this client is not the current owner (a new client replaces the old session, as
+    /// ESP-IDF's HTTP transport does).
+    pub(super) fn handle(
+        &mut self,
+        cookie: Option<u32>,
+        new_cookie: u32,
+        body: &[u8],
+        rng: &mut (impl rand_core::CryptoRng + ?Sized),
+        now_ms: u64,
+        max_failures: u32,
+        lockout_ms: u64,
+    ) -> SessionOutcome {
+        if let Some(until) = self.locked_until {
+            if now_ms < until {
+                return SessionOutcome::Locked(until);
+            }
+            self.locked_until = None;
+            self.failures = 0;
+        }
+        let same_owner = cookie.is_some() && cookie == self.cookie;
+        if !same_owner {
+            // A request from a new client: try it on a fresh session, keep the old one if
+            // the request is rubbish (so a stray request cannot kick out the real client).
+            let mut fresh = DeviceSession::new(self.session.security().clone());
+            return match fresh.handle(body, rng) {
+                Ok(resp) => {
+                    let established = fresh.is_established();
+                    self.session = fresh;
+                    self.cookie = Some(new_cookie);
+                    self.note_success(established);
+                    SessionOutcome::Reply {
+                        body: resp,
+                        established,
+                    }
+                }
+                Err(e) => self.note_error(e, now_ms, max_failures, lockout_ms),
+            };
+        }
+        match self.session.handle(body, rng) {
+            Ok(resp) => {
+                let established = self.session.is_established();
+                self.note_success(established);
+                SessionOutcome::Reply {
+                    body: resp,
+                    established,
+                }
+            }
+            Err(e) => self.note_error(e, now_ms, max_failures, lockout_ms),
+        }
+    }
+
+    fn note_success(&mut self, established: bool) {
+        if established {
+            self.failures = 0;
+        }
+    }
+
+    fn note_error(
+        &mut self,
+        e: DeviceError,
+        now_ms: u64,
+        max_failures: u32,
+        lockout_ms: u64,
+    ) -> SessionOutcome {
+        match e {
+            DeviceError::AuthFailed { response } => {
+                self.failures += 1;
+                let failures = self.failures;
+                let locked_until = if failures >= max_failures {
+                    let until = now_ms.saturating_add(lockout_ms);
+                    self.locked_until = Some(until);
+                    self.session.reset();
+                    self.cookie = None;
+                    Some(until)
+                } else {
+                    None
+                };
+                SessionOutcome::Rejected {
+                    body: response,
+                    failures,
+                    locked_until,
+                }
+            }
+            other => SessionOutcome::Refused(other),
+        }
+    }
+}
