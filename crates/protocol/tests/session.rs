@@ -343,3 +343,145 @@ fn client_rejects_garbage_responses() {
         );
     }
 }
+
+/// Encodes a device response for the client tests below.
+fn sec1_resp0(status: i32, device_pubkey: Vec<u8>, device_random: Vec<u8>) -> Vec<u8> {
+    use prost::Message;
+    use protocol::proto::*;
+    SessionData {
+        sec_ver: 1,
+        proto: Some(session_data::Proto::Sec1(Sec1Payload {
+            msg: Sec1MsgType::SessionResponse0 as i32,
+            payload: Some(sec1_payload::Payload::Sr0(SessionResp0 {
+                status,
+                device_pubkey,
+                device_random,
+            })),
+        })),
+    }
+    .encode_to_vec()
+}
+
+fn sec2_resp0(status: i32, device_pubkey: Vec<u8>, device_salt: Vec<u8>) -> Vec<u8> {
+    use prost::Message;
+    use protocol::proto::*;
+    SessionData {
+        sec_ver: 2,
+        proto: Some(session_data::Proto::Sec2(Sec2Payload {
+            msg: Sec2MsgType::S2SessionResponse0 as i32,
+            payload: Some(sec2_payload::Payload::Sr0(S2SessionResp0 {
+                status,
+                device_pubkey,
+                device_salt,
+            })),
+        })),
+    }
+    .encode_to_vec()
+}
+
+fn check_client(security: ClientSecurity, response: Vec<u8>, expected: ClientError) {
+    let mut rng = TestRng::new("client-bad");
+    let (hs, _) = client::start(security, &mut rng).unwrap();
+    assert_eq!(hs.on_response(&response).unwrap_err(), expected);
+}
+
+#[test]
+fn client_rejects_unusable_device_values() {
+    let s1 = || ClientSecurity::sec1(POP);
+    let s2 = || ClientSecurity::sec2(POP);
+    check_client(
+        s1(),
+        sec1_resp0(0, vec![5; 31], vec![1; 16]),
+        ClientError::InvalidDeviceKey,
+    );
+    check_client(
+        s1(),
+        sec1_resp0(0, vec![5; 32], vec![1; 15]),
+        ClientError::InvalidDeviceKey,
+    );
+    // Low-order point: the shared secret would not depend on our key.
+    check_client(
+        s1(),
+        sec1_resp0(0, vec![0; 32], vec![1; 16]),
+        ClientError::InvalidDeviceKey,
+    );
+    check_client(
+        s1(),
+        sec1_resp0(4, vec![5; 32], vec![1; 16]),
+        ClientError::DeviceStatus(4),
+    );
+    check_client(
+        s2(),
+        sec2_resp0(0, vec![0; 384], vec![1; 16]),
+        ClientError::InvalidDeviceKey,
+    );
+    check_client(
+        s2(),
+        sec2_resp0(0, vec![1; 385], vec![1; 16]),
+        ClientError::InvalidDeviceKey,
+    );
+    check_client(
+        s2(),
+        sec2_resp0(0, vec![1; 384], vec![]),
+        ClientError::InvalidDeviceKey,
+    );
+    check_client(
+        s2(),
+        sec2_resp0(0, vec![1; 384], vec![1; 65]),
+        ClientError::InvalidDeviceKey,
+    );
+    // B = N is zero mod N.
+    let n = hex::decode(concat!(
+        "ffffffffffffffffc90fdaa22168c234c4c6628b80dc1cd129024e088a67cc74020bbea63b139b22514a0879",
+        "8e3404ddef9519b3cd3a431b302b0a6df25f14374fe1356d6d51c245e485b576625e7ec6f44c42e9a637ed6b",
+        "0bff5cb6f406b7edee386bfb5a899fa5ae9f24117c4b1fe649286651ece45b3dc2007cb8a163bf0598da4836",
+        "1c55d39a69163fa8fd24cf5f83655d23dca3ad961c62f356208552bb9ed529077096966d670c354e4abc9804",
+        "f1746c08ca18217c32905e462e36ce3be39e772c180e86039b2783a2ec07a28fb5c55df06f4c52c9de2bcbf6",
+        "955817183995497cea956ae515d2261898fa051015728e5a8aaac42dad33170d04507a33a85521abdf1cba64",
+        "ecfb850458dbef0a8aea71575d060c7db3970f85a6e1e4c7abf5ae8cdb0933d71e8c94e04a25619dcee3d226",
+        "1ad2ee6bf12ffa06d98a0864d87602733ec86a64521f2b18177b200cbbe117577a615d6c770988c0bad946e2",
+        "08e24fa074e5ab3143db5bfce0fd108e4b82d120a93ad2caffffffffffffffff"
+    ))
+    .unwrap();
+    assert_eq!(n.len(), 384);
+    check_client(
+        s2(),
+        sec2_resp0(0, n, vec![1; 16]),
+        ClientError::InvalidDeviceKey,
+    );
+    // A sec1 answer to a sec2 request.
+    check_client(
+        s2(),
+        sec1_resp0(0, vec![5; 32], vec![1; 16]),
+        ClientError::SchemeMismatch {
+            expected: 2,
+            got: 1,
+        },
+    );
+}
+
+#[test]
+fn client_names_a_forged_device_proof() {
+    use prost::Message;
+    use protocol::proto::*;
+    let mut rng = TestRng::new("forged");
+    let mut dev = device(2, POP, &mut rng);
+    let (hs, req0) = client::start(client_security(2, POP), &mut rng).unwrap();
+    let resp0 = dev.handle(&req0, &mut rng).unwrap();
+    let Progress::Continue(hs, req1) = hs.on_response(&resp0).unwrap() else {
+        panic!("expected a second step");
+    };
+    let resp1 = dev.handle(&req1, &mut rng).unwrap();
+    let mut m = SessionData::decode(&resp1[..]).unwrap();
+    if let Some(session_data::Proto::Sec2(Sec2Payload {
+        payload: Some(sec2_payload::Payload::Sr1(sr1)),
+        ..
+    })) = m.proto.as_mut()
+    {
+        sr1.device_proof[0] ^= 1;
+    }
+    assert_eq!(
+        hs.on_response(&m.encode_to_vec()).unwrap_err(),
+        ClientError::DeviceProofMismatch
+    );
+}

@@ -17,8 +17,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 RAW = dict(encoding=serialization.Encoding.Raw, format=serialization.PublicFormat.Raw)
 
 
-def out(name, value):
-    print(f'const {name}: &str = "{value.hex()}";')
+def out(name, value, note=False):
+    # Intermediate values (not observable through the crate's API) are printed as comments.
+    prefix = '// ' if note else ''
+    print(f'{prefix}const {name}: &str = "{value.hex()}";')
 
 
 def i2b(n):  # big-endian without leading zeros (esp_prov's long_to_bytes)
@@ -47,7 +49,7 @@ resp1 = ctr.update(b'hello client')          # its response (same keystream)
 print('// security 1')
 out('S1_CLIENT_PUB', client_pub)
 out('S1_DEVICE_PUB', device_pub)
-out('S1_KEY', key)
+out('S1_KEY', key, note=True)
 out('S1_CLIENT_VERIFY', client_verify)
 out('S1_DEVICE_VERIFY', device_verify)
 out('S1_REQ', req1)
@@ -124,7 +126,7 @@ out('S2_B_SECRET', b_bytes)
 out('S2_NONCE8', nonce8)
 out('S2_A', i2b(A))
 out('S2_B', i2b(B))
-out('S2_K', K)
+out('S2_K', K, note=True)
 out('S2_M1', M1)
 out('S2_M2', M2)
 out('S2_REQ', req2)
