@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Protocol area set-up: cargo-fuzz for the fuzz smoke runs (built with the stable toolchain;
+# the runs use RUSTC_BOOTSTRAP=1 for the sanitizer flags).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/lib.sh
+ensure_cargo_tool cargo-fuzz 0.13.2
