@@ -1,0 +1,97 @@
+//! The SoftAP HTTP server: `POST /<endpoint>`, `Cookie: session=<u32>` in, `Set-Cookie` out,
+//! bodies capped at 4096 bytes. When the simulated AP is down (window closed, provisioning done,
+//! or the channel move after apply) connections are dropped without an answer, as a real
+//! client would see it.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{CONTENT_TYPE, COOKIE, HeaderValue, RETRY_AFTER, SET_COOKIE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use protocol::endpoints::MAX_BODY;
+use tokio::net::TcpListener;
+
+use crate::host::Host;
+
+/// Why a request is answered by closing the connection.
+#[derive(Debug)]
+struct LinkDown;
+
+impl std::fmt::Display for LinkDown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SoftAP unreachable")
+    }
+}
+
+impl std::error::Error for LinkDown {}
+
+fn session_cookie(req: &Request<Incoming>) -> Option<u32> {
+    req.headers().get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == "session").then(|| v.trim().parse().ok()).flatten()
+    })
+}
+
+fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(text.to_owned())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    r
+}
+
+async fn serve(host: Host, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, LinkDown> {
+    if !host.reachable() {
+        return Err(LinkDown);
+    }
+    if req.method() != Method::POST {
+        return Ok(plain(StatusCode::METHOD_NOT_ALLOWED, "only POST /<endpoint>"));
+    }
+    let endpoint = req.uri().path().trim_start_matches('/').to_owned();
+    let cookie = session_cookie(&req);
+    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return Ok(plain(StatusCode::PAYLOAD_TOO_LARGE, "InvalidProto: body larger than 4096 bytes")),
+    };
+    let host2 = host.clone();
+    let out = tokio::task::spawn_blocking(move || host2.handle(&endpoint, cookie, &body)).await.map_err(|_| LinkDown)?;
+    let mut resp = Response::new(Full::new(Bytes::from(out.body)));
+    *resp.status_mut() = StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let ctype = if out.status == 200 { "application/octet-stream" } else { "text/plain" };
+    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(ctype));
+    if let Some(c) = out.set_cookie {
+        if let Ok(v) = HeaderValue::from_str(&format!("session={c}")) {
+            resp.headers_mut().insert(SET_COOKIE, v);
+        }
+    }
+    if let Some(s) = out.retry_after_s {
+        resp.headers_mut().insert(RETRY_AFTER, HeaderValue::from(s));
+    }
+    Ok(resp)
+}
+
+/// Binds the listener (so the address is known before serving).
+pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::bind(addr).await
+}
+
+/// Accepts connections forever.
+pub async fn run(listener: TcpListener, host: Host) -> Infallible {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        if !host.reachable() {
+            drop(stream);
+            continue;
+        }
+        let host = host.clone();
+        tokio::spawn(async move {
+            let svc = service_fn(move |req| serve(host.clone(), req));
+            let _ = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), svc).await;
+        });
+    }
+}
