@@ -53,7 +53,8 @@ export async function startCloud(dataDir) {
 }
 
 export async function startSim(serial, pop, extra = []) {
-  const { ready } = await startJson(need("DEVICE_SIM_BIN"), ["--serial", serial, "--pop", pop, "--listen", "127.0.0.1:0", ...extra], `device-sim ${serial}`);
+  // The PoP goes through the environment, not the process list.
+  const { ready } = await startJson(need("DEVICE_SIM_BIN"), ["--serial", serial, "--listen", "127.0.0.1:0", ...extra], `device-sim ${serial}`, { IOTP_DEVICE_POP: pop });
   return ready;
 }
 

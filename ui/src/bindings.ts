@@ -27,6 +27,8 @@ export const commands = {
   signOut: () => typedError<null, AppError>(TAURI_INVOKE("sign_out")),
   checkSerial: (serial: string) => typedError<SerialCheck, AppError>(TAURI_INVOKE("check_serial", { serial })),
   scanNetworks: (device: DeviceTarget) => typedError<Network[], AppError>(TAURI_INVOKE("scan_networks", { device })),
+  interruptedRun: () => typedError<InterruptedRun | null, AppError>(TAURI_INVOKE("interrupted_run")),
+  resumeRun: (onEvent: TAURI_CHANNEL<ProgressEvent>) => typedError<Provisioned, AppError>(TAURI_INVOKE("resume_run", { onEvent })),
   provision: (request: ProvisionRequest, onEvent: TAURI_CHANNEL<ProgressEvent>) => typedError<Provisioned, AppError>(TAURI_INVOKE("provision", { request, onEvent })),
 };
 
@@ -46,5 +48,6 @@ export type Network = { ssid: string; rssi: number; channel: number; security: s
 export type ProvisionRequest = { serial: string; cert_mode: CertMode; ssid: string; passphrase: string; softap: string; pop: string };
 export type StepId = "join_device" | "secure_session" | "certificate" | "send_credentials" | "apply" | "device_joined_wifi" | "host_restored" | "device_online";
 export type StepState = "running" | "done" | "failed";
-export type ProgressEvent = { kind: "step"; step: StepId; state: StepState; error: AppError | null } | { kind: "window"; seconds_left: number } | { kind: "certificate"; cert: CertView };
+export type ProgressEvent = { kind: "step"; step: StepId; state: StepState; message: string; error: AppError | null } | { kind: "window"; seconds_left: number } | { kind: "certificate"; cert: CertView };
 export type Provisioned = { serial: string; cert: CertView; last_seen: string | null };
+export type InterruptedRun = { serial: string; softap: string; ssid: string | null };

@@ -30,6 +30,7 @@ async function boot(root: HTMLElement): Promise<void> {
       call(commands.whoami()),
       call(commands.notices()),
     ]);
+    state.interrupted = who ? await call(commands.interruptedRun()) : null;
     state.notices = notices;
     state.backend = b;
     state.who = who;
@@ -41,6 +42,12 @@ async function boot(root: HTMLElement): Promise<void> {
     let first: Page = who ? "cert" : "signin";
     if (b.kind === "unset") first = "settings";
     else if (who && s.wizard.page && ["cert", "wifi"].includes(s.wizard.page) && state.serial) first = s.wizard.page as Page;
+    if (state.interrupted && b.kind !== "unset") {
+      state.serial = state.interrupted.serial;
+      state.softap = state.interrupted.softap;
+      state.ssid = state.interrupted.ssid ?? state.ssid;
+      first = "connect";
+    }
     start(root, first);
   } catch (e) {
     root.replaceChildren(banner("error", describe(toAppError(e)), h("button", { type: "button", onclick: () => location.reload() }, "Try again")));

@@ -1,7 +1,7 @@
 // What the wizard knows so far. Secrets (password, passphrase, PoP) live only in memory here
 // and are never written to the settings store.
 
-import type { BackendView, CertView, Network } from "./bindings";
+import type { BackendView, CertView, InterruptedRun, Network } from "./bindings";
 
 export type Page = "settings" | "signin" | "signup" | "confirm" | "forgot" | "cert" | "wifi" | "connect";
 export type CertMode = "device_csr" | "cloud_key";
@@ -26,6 +26,8 @@ export interface WizardState {
   backend: BackendView;
   /** One-time notices from the core (no keyring, network restored after a crash). */
   notices: string[];
+  /** A run that stopped after the device got its settings (page 3 can finish it). */
+  interrupted: InterruptedRun | null;
 }
 
 export const state: WizardState = {
@@ -45,6 +47,7 @@ export const state: WizardState = {
   direct: null,
   backend: { kind: "unset" },
   notices: [],
+  interrupted: null,
 };
 
 export const WIZARD_PAGES: { page: Page; title: string }[] = [

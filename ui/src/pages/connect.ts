@@ -2,7 +2,7 @@
 
 import { Channel } from "@tauri-apps/api/core";
 import { call } from "../api";
-import { commands, type AppError, type ProgressEvent, type StepId } from "../bindings";
+import { commands, type AppError, type ProgressEvent, type Provisioned, type StepId } from "../bindings";
 import { banner, field, h, secretField } from "../dom";
 import { advice, describe, toAppError } from "../errors";
 import { go } from "../nav";
@@ -79,12 +79,13 @@ export function connectPage(): HTMLElement {
     timer = window.setInterval(tick, 1000);
   };
 
-  const setStep = (id: StepId, st: "running" | "done" | "failed", err?: AppError) => {
+  const setStep = (id: StepId, st: "running" | "done" | "failed", detail: string, err?: AppError) => {
     const li = rows.get(id);
     if (!li) return;
     li.dataset.state = st;
     li.querySelector(".mark")!.textContent = MARK[st];
-    li.querySelectorAll(".why, .fix").forEach((n) => n.remove());
+    li.querySelectorAll(".why, .fix, .detail").forEach((n) => n.remove());
+    if (!err && detail) li.append(h("p", { class: "fix detail muted" }, detail));
     if (err) {
       li.append(h("p", { class: "why", "data-role": "why" }, err.message), h("p", { class: "fix", "data-role": "fix" }, advice(err.code).fix));
     }
@@ -92,7 +93,7 @@ export function connectPage(): HTMLElement {
   const onEvent = (ev: ProgressEvent) => {
     switch (ev.kind) {
       case "step":
-        setStep(ev.step, ev.state, ev.error ?? undefined);
+        setStep(ev.step, ev.state, ev.message, ev.error ?? undefined);
         break;
       case "window":
         startCountdown(ev.seconds_left);
@@ -122,37 +123,22 @@ export function connectPage(): HTMLElement {
     retry.focus();
   };
 
-  go3.addEventListener("click", async () => {
-    const [a, p] = [softap.check(), pop.check()];
-    if (a === null || p === null) return;
-    state.softap = a.trim();
-    state.pop = p.trim();
+  const run = async (start: (ch: Channel<ProgressEvent>) => Promise<Provisioned>) => {
     msgs.replaceChildren();
     outcome.replaceChildren();
     for (const s of STEPS) {
       const li = rows.get(s.id)!;
       li.dataset.state = "pending";
       li.querySelector(".mark")!.textContent = MARK.pending;
-      li.querySelectorAll(".why, .fix").forEach((n) => n.remove());
+      li.querySelectorAll(".why, .fix, .detail").forEach((n) => n.remove());
     }
     const channel = new Channel<ProgressEvent>();
     channel.onmessage = onEvent;
     go3.disabled = true;
     back.disabled = true;
     try {
-      const done = await call(
-        commands.provision(
-          {
-            serial: state.serial,
-            cert_mode: state.certMode,
-            ssid: state.ssid,
-            passphrase: state.passphrase,
-            softap: state.softap,
-            pop: state.pop,
-          },
-          channel,
-        ),
-      );
+      const done = await start(channel);
+      state.interrupted = null;
       window.clearInterval(timer);
       countdown.textContent = "";
       state.cert = done.cert;
@@ -169,7 +155,29 @@ export function connectPage(): HTMLElement {
       go3.disabled = false;
       back.disabled = false;
     }
+  };
+
+  go3.addEventListener("click", async () => {
+    const [a, p] = [softap.check(), pop.check()];
+    if (a === null || p === null) return;
+    state.softap = a.trim();
+    state.pop = p.trim();
+    const request = {
+      serial: state.serial,
+      cert_mode: state.certMode,
+      ssid: state.ssid,
+      passphrase: state.passphrase,
+      softap: state.softap,
+      pop: state.pop,
+    };
+    await run((ch) => call(commands.provision(request, ch)));
   });
+
+  if (state.interrupted) {
+    const resume = h("button", { type: "button", class: "primary", "data-action": "resume" }, "Check it came online");
+    resume.addEventListener("click", () => run((ch) => call(commands.resumeRun(ch))));
+    msgs.append(banner("info", `The last run for ${state.interrupted.serial} stopped after the device got its settings.`, h("div", { class: "actions" }, resume)));
+  }
 
   return h(
     "section",

@@ -1,0 +1,71 @@
+// Page 3 against a scripted backend: the live step list, the failure reason and its fix, and
+// "retry" routed to the page that can fix the cause.
+import { beforeEach, describe, expect, it, vi } from "vitest";
+
+const script: { events: unknown[]; result: unknown } = { events: [], result: null };
+
+vi.mock("@tauri-apps/api/core", () => ({
+  Channel: class {
+    onmessage: (m: unknown) => void = () => {};
+  },
+  invoke: vi.fn(),
+}));
+vi.mock("../bindings", () => ({
+  commands: {
+    provision: vi.fn(async (_req: unknown, ch: { onmessage: (m: unknown) => void }) => {
+      for (const e of script.events) ch.onmessage(e);
+      return script.result;
+    }),
+    loadSettings: vi.fn(async () => ({ status: "error", error: { code: "settings", message: "x" } })),
+  },
+}));
+
+import { register, start } from "../nav";
+import { state } from "../state";
+import { connectPage, mmss } from "./connect";
+
+const flush = () => new Promise((r) => setTimeout(r, 0));
+const ok = (step: string) => ({ kind: "step", step, state: "done", message: "", error: null });
+
+beforeEach(() => {
+  document.body.innerHTML = '<main id="app"></main>';
+  Object.assign(state, { serial: "SN-0001", ssid: "HomeWiFi", passphrase: "wrong horse", softap: "PROV_0001", pop: "abcd", notice: null, interrupted: null });
+  register("connect", connectPage);
+  register("wifi", () => Object.assign(document.createElement("div"), { id: "wifi-page" }));
+  start(document.getElementById("app")!, "connect");
+});
+
+describe("connect page", () => {
+  it("formats the countdown", () => {
+    expect(mmss(245)).toBe("4:05");
+    expect(mmss(-3)).toBe("0:00");
+  });
+
+  it("shows the device's failure reason and fix, and retry goes to the Wi-Fi page", async () => {
+    const err = { code: "wifi_auth_failed", message: "The device could not join HomeWiFi: wrong passphrase." };
+    script.events = [ok("join_device"), ok("secure_session"), ok("certificate"), ok("send_credentials"), ok("apply"), { kind: "step", step: "device_joined_wifi", state: "failed", message: "", error: err }];
+    script.result = { status: "error", error: err };
+    (document.querySelector('[data-action="provision"]') as HTMLButtonElement).click();
+    await flush();
+    await flush();
+    const failed = document.querySelector('[data-step="device_joined_wifi"]')!;
+    expect(failed.getAttribute("data-state")).toBe("failed");
+    expect(failed.querySelector('[data-role="why"]')!.textContent).toMatch(/wrong passphrase/);
+    expect(failed.querySelector('[data-role="fix"]')!.textContent).toMatch(/Check the Wi-Fi passphrase/);
+    expect(document.querySelector('[data-step="apply"]')!.getAttribute("data-state")).toBe("done");
+    const retry = document.querySelector('[data-action="retry"]') as HTMLButtonElement;
+    expect(retry.dataset.target).toBe("wifi");
+    expect(document.body.textContent).not.toMatch(/undefined|\{"code"/);
+    retry.click();
+    expect(document.getElementById("wifi-page")).not.toBeNull();
+    expect(state.notice).toMatch(/wrong passphrase/);
+  });
+
+  it("refuses to start without a device code, with the message next to the field", async () => {
+    state.pop = "";
+    start(document.getElementById("app")!, "connect");
+    (document.querySelector('[data-action="provision"]') as HTMLButtonElement).click();
+    await flush();
+    expect(document.querySelector('[data-msg-for="pop"]')!.textContent).toMatch(/proof-of-possession/);
+  });
+});
