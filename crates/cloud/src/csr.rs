@@ -29,6 +29,8 @@ pub struct ValidatedCsr {
     pub der: Vec<u8>,
     /// Its key type.
     pub key: KeyKind,
+    /// The raw subjectPublicKey bits (EC point or PKCS#1 RSA key), for a local CA.
+    pub public_key: Vec<u8>,
 }
 
 /// Why a CSR is refused.
@@ -81,10 +83,12 @@ impl ValidatedCsr {
                 found,
             });
         }
+        let public_key = info.subject_pki.subject_public_key.data.to_vec();
         Ok(Self {
             pem: pem_text.trim().to_owned() + "\n",
             der,
             key,
+            public_key,
         })
     }
 }
@@ -126,4 +130,98 @@ fn pem_to_der(text: &str) -> Result<Vec<u8>, CsrError> {
         )));
     }
     Ok(pem.contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use rcgen::{
+        CertificateParams, DnType, KeyPair, PKCS_ECDSA_P256_SHA256, PKCS_ECDSA_P384_SHA384,
+        PKCS_ED25519, PKCS_RSA_SHA256, RsaKeySize, SignatureAlgorithm,
+    };
+
+    use super::*;
+
+    fn csr_for(cn: Option<&str>, key: &KeyPair) -> String {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        if let Some(cn) = cn {
+            params.distinguished_name.push(DnType::CommonName, cn);
+        }
+        params.serialize_request(key).unwrap().pem().unwrap()
+    }
+
+    fn key(alg: &'static SignatureAlgorithm) -> KeyPair {
+        KeyPair::generate_for(alg).unwrap()
+    }
+
+    fn pem(der: &[u8]) -> String {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        format!(
+            "-----BEGIN CERTIFICATE REQUEST-----\n{}\n-----END CERTIFICATE REQUEST-----\n",
+            lines.join("\n")
+        )
+    }
+
+    fn check(csr: &str, expected: Result<KeyKind, &str>) {
+        let sn = Serial::parse("SN-0001").unwrap();
+        let got = ValidatedCsr::parse(csr, &sn);
+        match (got, expected) {
+            (Ok(v), Ok(k)) => assert_eq!(v.key, k),
+            (Err(e), Err(want)) => {
+                let kind = match e {
+                    CsrError::Malformed(_) => "malformed",
+                    CsrError::BadSignature => "signature",
+                    CsrError::SubjectMismatch { .. } => "subject",
+                    CsrError::KeyType(_) => "key",
+                };
+                assert_eq!(kind, want, "error was {e}");
+            }
+            (got, want) => panic!("got {got:?}, expected {want:?}"),
+        }
+    }
+
+    #[test]
+    fn csr_validation() {
+        let p256 = key(&PKCS_ECDSA_P256_SHA256);
+        check(&csr_for(Some("SN-0001"), &p256), Ok(KeyKind::P256));
+        let rsa = KeyPair::generate_rsa_for(&PKCS_RSA_SHA256, RsaKeySize::_2048).unwrap();
+        check(&csr_for(Some("SN-0001"), &rsa), Ok(KeyKind::Rsa2048));
+        let rsa3072 = KeyPair::generate_rsa_for(&PKCS_RSA_SHA256, RsaKeySize::_3072).unwrap();
+        check(&csr_for(Some("SN-0001"), &rsa3072), Err("key"));
+        check(
+            &csr_for(Some("SN-0001"), &key(&PKCS_ECDSA_P384_SHA384)),
+            Err("key"),
+        );
+        check(&csr_for(Some("SN-0001"), &key(&PKCS_ED25519)), Err("key"));
+        check(&csr_for(Some("SN-0002"), &p256), Err("subject"));
+        check(&csr_for(Some("sn-0001"), &p256), Err("subject"));
+        check(&csr_for(None, &p256), Err("subject"));
+        check("not a csr", Err("malformed"));
+        check("", Err("malformed"));
+        let cert_label =
+            csr_for(Some("SN-0001"), &p256).replace("CERTIFICATE REQUEST", "CERTIFICATE");
+        check(&cert_label, Err("malformed"));
+        check(&"A".repeat(MAX_CSR_LEN + 1), Err("malformed"));
+
+        // Flip one bit of the signature: still parses, no longer verifies.
+        let good = csr_for(Some("SN-0001"), &p256);
+        let (_, parsed) = x509_parser::pem::parse_x509_pem(good.as_bytes()).unwrap();
+        let mut der = parsed.contents.clone();
+        let last = der.len() - 3;
+        der[last] ^= 0x01;
+        check(&pem(&der), Err("signature"));
+        // Change the subject under the signature: the CN says SN-0001 but it is not signed.
+        let other = csr_for(Some("SN-0009"), &p256);
+        let (_, other) = x509_parser::pem::parse_x509_pem(other.as_bytes()).unwrap();
+        let mut forged = other.contents.clone();
+        let at = forged.windows(7).position(|w| w == b"SN-0009").unwrap();
+        forged[at + 6] = b'1';
+        check(&pem(&forged), Err("signature"));
+    }
 }

@@ -1,0 +1,211 @@
+//! `CertificateAuthority` over the local CA: certificates recorded in SQLite, revocations
+//! published as a CRL that the broker reloads.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use rcgen::{KeyPair, PKCS_ECDSA_P256_SHA256, PKCS_RSA_SHA256};
+use rusqlite::params;
+use time::OffsetDateTime;
+
+use super::broker::Broker;
+use super::ca::{CsrKey, LocalCa, Signed};
+use super::db::{Db, db_err, now_secs};
+use crate::backend::{
+    BackendError, BrokerInfo, CertificateAuthority, CertificateId, IssuedCertificate, PrivateKeyPem,
+};
+use crate::csr::{KeyKind, ValidatedCsr};
+use crate::serial::Serial;
+
+/// The local CA as the service's certificate authority.
+pub struct LocalAuthority {
+    ca: Arc<LocalCa>,
+    db: Arc<Db>,
+    dir: PathBuf,
+    broker: Option<Arc<Broker>>,
+    info: BrokerInfo,
+}
+
+impl LocalAuthority {
+    /// Builds it; `broker` is reloaded after every revocation (None in admin commands, which
+    /// signal the running server instead).
+    pub fn new(
+        ca: Arc<LocalCa>,
+        db: Arc<Db>,
+        dir: PathBuf,
+        broker: Option<Arc<Broker>>,
+        info: BrokerInfo,
+    ) -> Self {
+        Self {
+            ca,
+            db,
+            dir,
+            broker,
+            info,
+        }
+    }
+
+    fn record(&self, sn: &Serial, signed: &Signed) -> Result<IssuedCertificate, BackendError> {
+        self.db
+            .conn()
+            .execute(
+                "INSERT INTO certificates (id, sn, serial_hex, pem, status, issued_at, not_after)
+                 VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?6)",
+                params![
+                    signed.id,
+                    sn.as_str(),
+                    signed.serial_hex,
+                    signed.pem,
+                    now_secs(),
+                    signed.not_after.unix_timestamp()
+                ],
+            )
+            .map_err(db_err)?;
+        Ok(IssuedCertificate {
+            id: CertificateId(signed.id.clone()),
+            certificate_pem: signed.pem.clone(),
+            expires_at: signed.not_after,
+        })
+    }
+
+    async fn after_revocation(&self) -> Result<(), BackendError> {
+        publish_crl(&self.db, &self.ca, &self.dir)?;
+        if let Some(b) = &self.broker {
+            b.reload().await?;
+        }
+        Ok(())
+    }
+}
+
+/// Revokes the given certificates of `sn` (or all its active ones when `only` is None,
+/// except `keep`): status revoked, PEM deleted, kept only as a CRL entry. Returns the ids.
+pub fn revoke(
+    db: &Db,
+    sn: &Serial,
+    keep: Option<&CertificateId>,
+    only: Option<&CertificateId>,
+) -> Result<Vec<CertificateId>, BackendError> {
+    let mut conn = db.conn();
+    let tx = conn.transaction().map_err(db_err)?;
+    let ids: Vec<String> = {
+        let mut stmt = tx
+            .prepare("SELECT id FROM certificates WHERE sn = ?1 AND status = 'active'")
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map(params![sn.as_str()], |r| r.get::<_, String>(0))
+            .map_err(db_err)?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(db_err)?
+            .into_iter()
+            .filter(|id| keep.is_none_or(|k| k.0 != *id))
+            .filter(|id| only.is_none_or(|o| o.0 == *id))
+            .collect()
+    };
+    let now = now_secs();
+    for id in &ids {
+        tx.execute(
+            "UPDATE certificates SET status = 'revoked', revoked_at = ?2, pem = NULL WHERE id = ?1",
+            params![id, now],
+        )
+        .map_err(db_err)?;
+        tx.execute(
+            "UPDATE devices SET certificate_id = NULL WHERE sn = ?1 AND certificate_id = ?2",
+            params![sn.as_str(), id],
+        )
+        .map_err(db_err)?;
+    }
+    tx.commit().map_err(db_err)?;
+    Ok(ids.into_iter().map(CertificateId).collect())
+}
+
+/// Rewrites `DIR/crl.pem` from every revoked, unexpired certificate.
+pub fn publish_crl(db: &Db, ca: &LocalCa, dir: &std::path::Path) -> Result<(), BackendError> {
+    let revoked: Vec<(String, OffsetDateTime)> = {
+        let conn = db.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT serial_hex, revoked_at FROM certificates
+                 WHERE status = 'revoked' AND not_after > ?1 ORDER BY revoked_at",
+            )
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map(params![now_secs()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
+            .map_err(db_err)?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(db_err)?
+            .into_iter()
+            .map(|(s, t)| {
+                (
+                    s,
+                    OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                )
+            })
+            .collect()
+    };
+    let number = db.next_counter("crl_number")? as u64;
+    let pem = ca.crl_pem(&revoked, number)?;
+    super::files::write_public(&dir.join("crl.pem"), pem.as_bytes())
+        .map_err(|e| BackendError::Internal(format!("writing the CRL: {e}")))
+}
+
+#[async_trait]
+impl CertificateAuthority for LocalAuthority {
+    async fn issue_from_csr(
+        &self,
+        thing: &Serial,
+        csr: &ValidatedCsr,
+    ) -> Result<IssuedCertificate, BackendError> {
+        let alg = match csr.key {
+            KeyKind::P256 => &PKCS_ECDSA_P256_SHA256,
+            KeyKind::Rsa2048 => &PKCS_RSA_SHA256,
+        };
+        let key = CsrKey {
+            raw: &csr.public_key,
+            alg,
+        };
+        let signed = self.ca.sign_device(thing.as_str(), &key)?;
+        self.record(thing, &signed)
+    }
+
+    async fn issue_with_new_key(
+        &self,
+        thing: &Serial,
+    ) -> Result<(IssuedCertificate, PrivateKeyPem), BackendError> {
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)
+            .map_err(|e| BackendError::Internal(e.to_string()))?;
+        let signed = self.ca.sign_device(thing.as_str(), &key)?;
+        let issued = self.record(thing, &signed)?;
+        Ok((issued, PrivateKeyPem(key.serialize_pem())))
+    }
+
+    async fn retire_others(
+        &self,
+        thing: &Serial,
+        keep: &CertificateId,
+    ) -> Result<Vec<CertificateId>, BackendError> {
+        let ids = revoke(&self.db, thing, Some(keep), None)?;
+        if !ids.is_empty() {
+            self.after_revocation().await?;
+        }
+        Ok(ids)
+    }
+
+    async fn discard(
+        &self,
+        thing: &Serial,
+        certificate: &CertificateId,
+    ) -> Result<(), BackendError> {
+        let ids = revoke(&self.db, thing, None, Some(certificate))?;
+        if !ids.is_empty() {
+            self.after_revocation().await?;
+        }
+        Ok(())
+    }
+
+    async fn broker(&self) -> Result<BrokerInfo, BackendError> {
+        Ok(self.info.clone())
+    }
+}

@@ -1,0 +1,175 @@
+//! mosquitto, configured and supervised by `provisiond`: mutual TLS against the local CA,
+//! the certificate CN as user name, ACL `devices/%u/#`, and the CRL. Revocations reach it by
+//! a restart, because mosquitto 2.0 keeps its TLS context (CRL included) across SIGHUP and
+//! keeps already-connected clients; a restart makes the revoked device drop and stay out.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::process::{Child, Command};
+use tokio::sync::Mutex;
+
+use super::ca::SERVICE_CLIENT_CN;
+use super::files;
+use crate::backend::BackendError;
+
+/// The mosquitto binary used unless `IOTP_MOSQUITTO` names another.
+pub const DEFAULT_MOSQUITTO: &str = "/usr/sbin/mosquitto";
+
+/// A running mosquitto.
+pub struct Broker {
+    dir: PathBuf,
+    port: u16,
+    child: Mutex<Option<Child>>,
+}
+
+fn internal(what: &str, e: impl std::fmt::Display) -> BackendError {
+    BackendError::Internal(format!("{what}: {e}"))
+}
+
+impl Broker {
+    /// Writes the configuration and starts mosquitto on `bind:port`. The CA, server
+    /// certificate/key and CRL must already be in `dir`.
+    pub async fn start(dir: &Path, bind: &str, port: u16) -> Result<Self, BackendError> {
+        write_config(dir, bind, port)?;
+        let broker = Self {
+            dir: dir.to_owned(),
+            port,
+            child: Mutex::new(None),
+        };
+        broker.spawn().await?;
+        Ok(broker)
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    async fn spawn(&self) -> Result<(), BackendError> {
+        let mut slot = self.child.lock().await;
+        if let Some(mut old) = slot.take() {
+            let _ = old.kill().await;
+        }
+        let bin = std::env::var("IOTP_MOSQUITTO").unwrap_or_else(|_| DEFAULT_MOSQUITTO.into());
+        if !Path::new(&bin).exists() {
+            return Err(BackendError::Internal(format!(
+                "mosquitto not found at {bin}: install the 'mosquitto' package"
+            )));
+        }
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("mosquitto.log"))
+            .map_err(|e| internal("opening mosquitto.log", e))?;
+        let log2 = log.try_clone().map_err(|e| internal("mosquitto.log", e))?;
+        let child = Command::new(&bin)
+            .arg("-c")
+            .arg(self.dir.join("mosquitto.conf"))
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log2)
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| internal("starting mosquitto", e))?;
+        *slot = Some(child);
+        drop(slot);
+        self.wait_ready().await
+    }
+
+    async fn wait_ready(&self) -> Result<(), BackendError> {
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                return Ok(());
+            }
+            let mut slot = self.child.lock().await;
+            if let Some(child) = slot.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                return Err(BackendError::Internal(format!(
+                    "mosquitto exited ({status}); see {}",
+                    self.dir.join("mosquitto.log").display()
+                )));
+            }
+            drop(slot);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(BackendError::Unavailable(
+            "mosquitto did not start listening".into(),
+        ))
+    }
+
+    /// Makes mosquitto apply the current CRL (see the module comment for why a restart).
+    pub async fn reload(&self) -> Result<(), BackendError> {
+        self.spawn().await
+    }
+
+    /// Stops mosquitto.
+    pub async fn stop(&self) {
+        if let Some(mut c) = self.child.lock().await.take() {
+            let _ = c.kill().await;
+        }
+    }
+}
+
+fn write_config(dir: &Path, bind: &str, port: u16) -> Result<(), BackendError> {
+    let d = dir.display();
+    // The user name is the certificate's CN (use_identity_as_username); the service reads
+    // every hello; a device reads and writes only under its own prefix.
+    let acl = format!(
+        "user {SERVICE_CLIENT_CN}\ntopic read devices/+/hello\n\npattern readwrite devices/%u/#\n"
+    );
+    let user = current_user();
+    let conf = format!(
+        "# Written by provisiond on every start; edits are lost.
+per_listener_settings false
+allow_anonymous false
+persistence false
+user {user}
+log_dest stderr
+log_type error
+log_type warning
+log_type notice
+listener {port} {bind}
+cafile {d}/ca.pem
+certfile {d}/server.pem
+keyfile {d}/server.key
+crlfile {d}/crl.pem
+require_certificate true
+use_identity_as_username true
+tls_version tlsv1.2
+acl_file {d}/mosquitto.acl
+"
+    );
+    files::write_public(&dir.join("mosquitto.acl"), acl.as_bytes())
+        .map_err(|e| internal("writing mosquitto.acl", e))?;
+    files::write_public(&dir.join("mosquitto.conf"), conf.as_bytes())
+        .map_err(|e| internal("writing mosquitto.conf", e))
+}
+
+/// mosquitto drops root to user `mosquitto` unless told otherwise, and then could not read
+/// the server key (0600, ours): keep it as whoever runs provisiond.
+fn current_user() -> String {
+    // SAFETY: getpwuid returns a pointer to static storage or null; we copy out at once.
+    unsafe {
+        let pw = libc::getpwuid(libc::geteuid());
+        if pw.is_null() {
+            return "root".into();
+        }
+        std::ffi::CStr::from_ptr((*pw).pw_name)
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (mosquitto cannot report the port it picked for 0).
+pub fn free_port() -> Result<u16, BackendError> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| internal("free port", e))?;
+    l.local_addr()
+        .map(|a| a.port())
+        .map_err(|e| internal("free port", e))
+}

@@ -1,0 +1,156 @@
+//! ES256 ID tokens: signed with a P-256 key kept in `DIR/jwt.key` (0600), verified with its
+//! public half. Only `alg: ES256` is accepted, so a token cannot pick a weaker algorithm.
+
+use std::path::Path;
+
+use async_trait::async_trait;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair,
+    UnparsedPublicKey,
+};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use http::request::Parts;
+use serde::{Deserialize, Serialize};
+
+use super::files;
+use crate::backend::BackendError;
+use crate::error::{ApiError, ErrorCode};
+use crate::identity::{Authenticator, Caller, UserId, bearer_token};
+
+/// Issuer claim of our tokens.
+pub const ISSUER: &str = "provisiond";
+/// Lifetime of an ID token.
+pub const ID_TOKEN_SECS: u64 = 3600;
+const HEADER: &str = r#"{"alg":"ES256","typ":"JWT"}"#;
+
+/// The token signing key.
+pub struct JwtKeys {
+    key: EcdsaKeyPair,
+    public: Vec<u8>,
+}
+
+/// The claims we sign.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    /// Issuer, always [`ISSUER`].
+    pub iss: String,
+    /// User id (the e-mail address).
+    pub sub: String,
+    /// E-mail address.
+    pub email: String,
+    /// Issued at, Unix seconds.
+    pub iat: i64,
+    /// Expiry, Unix seconds.
+    pub exp: i64,
+    /// Always "id".
+    pub token_use: String,
+}
+
+impl JwtKeys {
+    /// Loads `DIR/jwt.key` or creates it.
+    pub fn load_or_create(dir: &Path) -> Result<Self, BackendError> {
+        let path = dir.join("jwt.key");
+        let pkcs8 = if path.exists() {
+            std::fs::read(&path).map_err(|e| BackendError::Internal(format!("jwt.key: {e}")))?
+        } else {
+            let doc = EcdsaKeyPair::generate_pkcs8(
+                &ECDSA_P256_SHA256_FIXED_SIGNING,
+                &SystemRandom::new(),
+            )
+            .map_err(|_| BackendError::Internal("cannot make the token key".into()))?;
+            files::write_secret(&path, doc.as_ref())
+                .map_err(|e| BackendError::Internal(format!("jwt.key: {e}")))?;
+            doc.as_ref().to_vec()
+        };
+        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &pkcs8)
+            .map_err(|_| BackendError::Internal("jwt.key is not a P-256 PKCS#8 key".into()))?;
+        let public = key.public_key().as_ref().to_vec();
+        Ok(Self { key, public })
+    }
+
+    /// Signs an ID token for `email`.
+    pub fn sign(&self, email: &str, now: i64) -> Result<String, BackendError> {
+        let claims = Claims {
+            iss: ISSUER.into(),
+            sub: email.into(),
+            email: email.into(),
+            iat: now,
+            exp: now + ID_TOKEN_SECS as i64,
+            token_use: "id".into(),
+        };
+        let body =
+            serde_json::to_vec(&claims).map_err(|e| BackendError::Internal(e.to_string()))?;
+        let input = format!("{}.{}", B64.encode(HEADER), B64.encode(body));
+        let sig = self
+            .key
+            .sign(&SystemRandom::new(), input.as_bytes())
+            .map_err(|_| BackendError::Internal("token signing failed".into()))?;
+        Ok(format!("{input}.{}", B64.encode(sig.as_ref())))
+    }
+
+    /// Verifies a token's algorithm, signature, issuer and expiry.
+    pub fn verify(&self, token: &str, now: i64) -> Result<Claims, ApiError> {
+        let bad = |m: &str| ApiError::new(ErrorCode::InvalidToken, m.to_owned());
+        let mut parts = token.split('.');
+        let (Some(h), Some(c), Some(s), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad("the token is not a JWT"));
+        };
+        let header: serde_json::Value = B64
+            .decode(h)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .ok_or_else(|| bad("the token header is malformed"))?;
+        if header.get("alg").and_then(|a| a.as_str()) != Some("ES256") {
+            return Err(bad("the token is not signed with ES256"));
+        }
+        let sig = B64
+            .decode(s)
+            .map_err(|_| bad("the token signature is malformed"))?;
+        UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &self.public)
+            .verify(format!("{h}.{c}").as_bytes(), &sig)
+            .map_err(|_| bad("the token signature does not verify"))?;
+        let claims: Claims = B64
+            .decode(c)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .ok_or_else(|| bad("the token claims are malformed"))?;
+        if claims.iss != ISSUER || claims.token_use != "id" {
+            return Err(bad("the token was not issued by this service"));
+        }
+        if claims.exp <= now {
+            return Err(ApiError::new(
+                ErrorCode::TokenExpired,
+                "the token has expired; sign in again or refresh it",
+            ));
+        }
+        Ok(claims)
+    }
+}
+
+/// The self-hosted [`Authenticator`]: our own ID tokens.
+pub struct JwtAuthenticator {
+    keys: std::sync::Arc<JwtKeys>,
+}
+
+impl JwtAuthenticator {
+    /// Verifies with `keys`.
+    pub fn new(keys: std::sync::Arc<JwtKeys>) -> Self {
+        Self { keys }
+    }
+}
+
+#[async_trait]
+impl Authenticator for JwtAuthenticator {
+    async fn authenticate(&self, parts: &Parts) -> Result<Caller, ApiError> {
+        let token = bearer_token(parts)?;
+        let claims = self.keys.verify(token, super::db::now_secs())?;
+        Ok(Caller {
+            user_id: UserId(claims.sub),
+            email: Some(claims.email),
+        })
+    }
+}

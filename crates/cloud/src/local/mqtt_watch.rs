@@ -1,0 +1,62 @@
+//! The service's own MQTT client: subscribes to `devices/+/hello` with its certificate and
+//! records each device's `last_seen`. Reconnects forever (the broker restarts on revocation).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS, TlsConfiguration, Transport};
+use time::OffsetDateTime;
+
+use super::ca::SERVICE_CLIENT_CN;
+use super::store::SqliteStore;
+use crate::serial::Serial;
+
+/// The topic filter of device hellos.
+pub const HELLO_FILTER: &str = "devices/+/hello";
+
+/// The serial in `devices/<sn>/hello`, if the topic is one.
+pub fn hello_serial(topic: &str) -> Option<Serial> {
+    let rest = topic.strip_prefix("devices/")?;
+    let sn = rest.strip_suffix("/hello")?;
+    Serial::parse(sn).ok()
+}
+
+/// Starts the watcher task.
+pub fn spawn(
+    store: SqliteStore,
+    host: String,
+    port: u16,
+    tls: Arc<rustls::ClientConfig>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut opts = MqttOptions::new(SERVICE_CLIENT_CN, host, port);
+        opts.set_keep_alive(Duration::from_secs(30));
+        opts.set_clean_session(true);
+        opts.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(tls)));
+        let (client, mut events) = AsyncClient::new(opts, 64);
+        loop {
+            match events.poll().await {
+                Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                    // A clean session forgets subscriptions: subscribe after every connect.
+                    if let Err(e) = client.try_subscribe(HELLO_FILTER, QoS::AtLeastOnce) {
+                        tracing::warn!(error = %e, "subscribing to hellos failed");
+                    }
+                }
+                Ok(Event::Incoming(Packet::Publish(p))) => {
+                    if let Some(sn) = hello_serial(&p.topic) {
+                        match store.record_seen(&sn, OffsetDateTime::now_utc()) {
+                            Ok(true) => tracing::info!(%sn, "device online"),
+                            Ok(false) => tracing::warn!(%sn, "hello from an unregistered serial"),
+                            Err(e) => tracing::warn!(%sn, error = %e, "recording last_seen failed"),
+                        }
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::debug!(error = %e, "broker connection lost; reconnecting");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        }
+    })
+}

@@ -1,0 +1,202 @@
+//! `provisiond serve`: open the data directory, start mosquitto and the HTTPS API, print the
+//! JSON ready line, then run until SIGINT/SIGTERM. SIGHUP (sent by `device revoke`) rewrites
+//! the CRL and makes the broker apply it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rcgen::{KeyPair, PKCS_ECDSA_P256_SHA256};
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
+
+use super::accounts::LocalAccounts;
+use super::authority::{LocalAuthority, publish_crl};
+use super::broker::{Broker, free_port};
+use super::ca::{LocalCa, SERVICE_CLIENT_CN};
+use super::db::Db;
+use super::files;
+use super::jwt::{JwtAuthenticator, JwtKeys};
+use super::store::SqliteStore;
+use super::{mqtt_watch, tls};
+use crate::backend::{BackendError, BrokerInfo};
+use crate::router::{AppState, router};
+
+/// Options of `provisiond serve`.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Data directory (database, CA, keys, broker files).
+    pub data_dir: PathBuf,
+    /// HTTPS address; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Address mosquitto binds.
+    pub mqtt_bind: String,
+    /// MQTT port; 0 picks a free port.
+    pub mqtt_port: u16,
+    /// Host name or IP devices and apps use to reach this machine (in certificates and in
+    /// `mqttHost`).
+    pub public_host: String,
+}
+
+/// The JSON ready line printed on stdout once everything listens.
+#[derive(Debug, Serialize)]
+pub struct Ready {
+    /// Base URL of the API.
+    pub api: String,
+    /// Path of the CA certificate the app and devices trust.
+    pub ca: String,
+    /// host:port of the MQTT broker.
+    pub mqtt: String,
+}
+
+/// Everything opened from the data directory, shared by `serve` and the admin commands.
+pub struct DataDir {
+    /// The directory.
+    pub dir: PathBuf,
+    /// The database.
+    pub db: Arc<Db>,
+    /// The CA.
+    pub ca: Arc<LocalCa>,
+}
+
+impl DataDir {
+    /// Opens (creating on first use) the data directory, mode 0700.
+    pub fn open(dir: &Path) -> Result<Self, BackendError> {
+        use std::os::unix::fs::DirBuilderExt;
+        if !dir.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| BackendError::Internal(format!("creating {}: {e}", dir.display())))?;
+        }
+        let db = Arc::new(Db::open(dir)?);
+        let ca = Arc::new(LocalCa::load_or_create(dir)?);
+        Ok(Self {
+            dir: dir.to_owned(),
+            db,
+            ca,
+        })
+    }
+}
+
+/// Runs the server until a termination signal.
+pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
+    let data = DataDir::open(&opts.data_dir)?;
+    let dir = data.dir.clone();
+    let keys = Arc::new(JwtKeys::load_or_create(&dir)?);
+
+    // A fresh server key on every start: nothing to rotate, nothing stale.
+    let server_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
+    let mut hosts = vec![
+        opts.public_host.clone(),
+        "127.0.0.1".into(),
+        "localhost".into(),
+    ];
+    hosts.dedup();
+    let server_cert = data.ca.sign_server(&hosts, &server_key)?;
+    files::write_public(&dir.join("server.pem"), server_cert.pem.as_bytes())?;
+    files::write_secret(
+        &dir.join("server.key"),
+        server_key.serialize_pem().as_bytes(),
+    )?;
+    publish_crl(&data.db, &data.ca, &dir)?;
+
+    let mqtt_port = match opts.mqtt_port {
+        0 => free_port()?,
+        p => p,
+    };
+    let broker = Arc::new(Broker::start(&dir, &opts.mqtt_bind, mqtt_port).await?);
+
+    let store = SqliteStore::new(data.db.clone());
+    let service_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
+    let service_cert = data.ca.sign_device(SERVICE_CLIENT_CN, &service_key)?;
+    let mqtt_tls = tls::client_config(
+        tls::pem_der(&data.ca.ca_pem)?,
+        service_cert.der.clone(),
+        service_key.serialize_der(),
+    )?;
+    let watcher = mqtt_watch::spawn(store.clone(), "127.0.0.1".into(), mqtt_port, mqtt_tls);
+
+    let info = BrokerInfo {
+        host: opts.public_host.clone(),
+        port: mqtt_port,
+        ca_pem: data.ca.ca_pem.clone(),
+    };
+    let authority = LocalAuthority::new(
+        data.ca.clone(),
+        data.db.clone(),
+        dir.clone(),
+        Some(broker.clone()),
+        info,
+    );
+    let state = AppState::new(
+        Arc::new(store),
+        Arc::new(authority),
+        Arc::new(JwtAuthenticator::new(keys.clone())),
+        Some(Arc::new(LocalAccounts::new(data.db.clone(), keys))),
+    );
+    let app = router(state);
+    let listener = TcpListener::bind(opts.listen).await?;
+    let addr = listener.local_addr()?;
+    let https = tls::server_config(server_cert.der.clone(), server_key.serialize_der())?;
+    let server = tokio::spawn(tls::serve(listener, https, app));
+
+    files::write_public(
+        &dir.join("provisiond.pid"),
+        std::process::id().to_string().as_bytes(),
+    )?;
+    let api_host = if addr.ip().is_unspecified() {
+        opts.public_host.clone()
+    } else {
+        addr.ip().to_string()
+    };
+    let ready = Ready {
+        api: format!("https://{api_host}:{}", addr.port()),
+        ca: dir.join("ca.pem").display().to_string(),
+        mqtt: format!("{}:{mqtt_port}", opts.public_host),
+    };
+    println!("{}", serde_json::to_string(&ready)?);
+    use std::io::Write;
+    std::io::stdout().flush()?;
+    tracing::info!(api = %ready.api, mqtt = %ready.mqtt, "provisiond ready");
+
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    loop {
+        tokio::select! {
+            _ = term.recv() => break,
+            _ = int.recv() => break,
+            _ = hup.recv() => {
+                let applied = match publish_crl(&data.db, &data.ca, &dir) {
+                    Ok(()) => broker.reload().await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = applied {
+                    tracing::error!(error = %e, "applying the CRL failed");
+                }
+            }
+        }
+    }
+    server.abort();
+    watcher.abort();
+    broker.stop().await;
+    let _ = std::fs::remove_file(dir.join("provisiond.pid"));
+    tracing::info!("provisiond stopped");
+    Ok(())
+}
+
+/// Tells a running `provisiond serve` on `dir` to re-read revocations (SIGHUP).
+/// Returns false when none is running.
+pub fn signal_running_server(dir: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(dir.join("provisiond.pid")) else {
+        return false;
+    };
+    let Ok(pid) = text.trim().parse::<i32>() else {
+        return false;
+    };
+    // SAFETY: plain kill(2) on a pid we read; a stale pid yields ESRCH, reported as false.
+    unsafe { libc::kill(pid, libc::SIGHUP) == 0 }
+}

@@ -1,0 +1,155 @@
+//! A certificate from provisiond on the real mosquitto: own prefix allowed, another device's
+//! prefix refused, last_seen recorded, refused after re-keying and after admin revocation.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Connect, Server, mqtt_connect, wait_for};
+use rumqttc::{Packet, QoS};
+
+async fn last_seen(server: &Server, token: &str, sn: &str) -> Option<String> {
+    let (s, b) = server
+        .call("GET", &format!("/devices/{sn}"), Some(token), None)
+        .await;
+    assert_eq!(s, 200, "{b}");
+    b["lastSeen"].as_str().map(str::to_owned)
+}
+
+/// The broker ended the TLS handshake because the certificate is revoked.
+fn assert_revoked(error: &str) {
+    eprintln!("refused: {error}");
+    assert!(
+        error.to_lowercase().contains("revoked"),
+        "refused for another reason: {error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn device_certificate_on_the_broker() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    assert!(server.admin(&["serial", "add", "DEV-A1"]).0);
+    assert!(server.admin(&["serial", "add", "DEV-B2"]).0);
+    let token = server.user("alice@example.com").await;
+
+    let (s, body, key) = server.provision(&token, "DEV-A1").await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["thingName"], "DEV-A1");
+    assert_eq!(body["topicPrefix"], "devices");
+    assert_eq!(body["mqttHost"], "127.0.0.1");
+    assert_eq!(body["mqttPort"], server.mqtt_port);
+    assert_eq!(body["caPem"].as_str().unwrap(), server.ca_pem);
+    assert!(
+        body.get("privateKey").is_none(),
+        "CSR mode never returns a key"
+    );
+    let cert = body["certificatePem"].as_str().unwrap().to_owned();
+    let first_id = body["certificateId"].as_str().unwrap().to_owned();
+
+    let (s, body_b, key_b) = server.provision(&token, "DEV-B2").await;
+    assert_eq!(s, 200, "{body_b}");
+    let cert_b = body_b["certificatePem"].as_str().unwrap().to_owned();
+
+    let Connect::Accepted(client, mut events) = mqtt_connect(&server, "DEV-A1", &cert, &key).await
+    else {
+        panic!("a fresh device certificate must connect");
+    };
+    let Connect::Accepted(client_b, mut events_b) =
+        mqtt_connect(&server, "DEV-B2", &cert_b, &key_b).await
+    else {
+        panic!("device B connects");
+    };
+    // mosquitto 2.0 grants every subscription and filters on delivery, so subscribing to
+    // B's prefix succeeds but must deliver nothing of B's.
+    client
+        .subscribe_many([
+            rumqttc::SubscribeFilter::new("devices/DEV-A1/#".into(), QoS::AtLeastOnce),
+            rumqttc::SubscribeFilter::new("devices/DEV-B2/#".into(), QoS::AtLeastOnce),
+        ])
+        .await
+        .unwrap();
+    let Packet::SubAck(ack) = wait_for(&mut events, |p| matches!(p, Packet::SubAck(_))).await
+    else {
+        unreachable!()
+    };
+    assert_eq!(ack.return_codes.len(), 2);
+    // B publishes on its own prefix; its PUBACK means the broker has routed it.
+    client_b
+        .publish("devices/DEV-B2/data", QoS::AtLeastOnce, false, "b's data")
+        .await
+        .unwrap();
+    wait_for(&mut events_b, |p| matches!(p, Packet::PubAck(_))).await;
+
+    // A publishes under B's prefix (must be dropped), then under its own. The broker keeps
+    // per-client order, so the first message A receives must be its own hello: had B's data
+    // or A's spoof passed the ACL, it would have come first.
+    client
+        .publish("devices/DEV-B2/hello", QoS::AtLeastOnce, false, "spoof")
+        .await
+        .unwrap();
+    client
+        .publish("devices/DEV-A1/hello", QoS::AtLeastOnce, false, "hello")
+        .await
+        .unwrap();
+    let Packet::Publish(p) = wait_for(&mut events, |p| matches!(p, Packet::Publish(_))).await
+    else {
+        unreachable!()
+    };
+    assert_eq!(p.topic, "devices/DEV-A1/hello");
+    drop(client_b);
+    let mut seen = None;
+    for _ in 0..100 {
+        seen = last_seen(&server, &token, "DEV-A1").await;
+        if seen.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(seen.is_some(), "last_seen recorded from the hello");
+    assert_eq!(last_seen(&server, &token, "DEV-A1").await, seen);
+    let (_, b) = server
+        .call("GET", "/devices/DEV-A1", Some(&token), None)
+        .await;
+    assert_eq!(b["status"], "online");
+    assert_eq!(b["owner"], "alice@example.com");
+    assert_eq!(last_seen(&server, &token, "DEV-B2").await, None);
+    drop(client);
+
+    // Re-key: the old certificate is revoked and refused; the new one connects.
+    let (s, body, key2) = server.provision(&token, "DEV-A1").await;
+    assert_eq!(s, 200, "{body}");
+    let cert2 = body["certificatePem"].as_str().unwrap().to_owned();
+    assert_ne!(body["certificateId"].as_str().unwrap(), first_id);
+    match mqtt_connect(&server, "DEV-A1", &cert, &key).await {
+        Connect::Refused(e) => assert_revoked(&e),
+        Connect::Accepted(..) => panic!("the re-keyed device's old certificate still connects"),
+    }
+    assert!(matches!(
+        mqtt_connect(&server, "DEV-A1", &cert2, &key2).await,
+        Connect::Accepted(..)
+    ));
+
+    // Admin revocation: the running server applies it (SIGHUP -> CRL -> broker).
+    let (ok, out) = server.admin(&["device", "revoke", "DEV-A1"]);
+    assert!(ok, "{out}");
+    let mut refused = false;
+    for _ in 0..50 {
+        // While the broker restarts, connections are refused at TCP level: wait for the TLS
+        // refusal that only a revoked certificate gets.
+        if let Connect::Refused(e) = mqtt_connect(&server, "DEV-A1", &cert2, &key2).await
+            && !e.contains("Connection refused")
+        {
+            assert_revoked(&e);
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(refused, "a revoked certificate is refused by the broker");
+    let (_, b) = server
+        .call("GET", "/devices/DEV-A1", Some(&token), None)
+        .await;
+    assert_eq!(b["certificateId"], serde_json::Value::Null);
+    assert_eq!(b["status"], "registered");
+}

@@ -1,0 +1,246 @@
+//! Test harness: a real `provisiond` (real HTTPS on loopback, real mosquitto) in a temp dir,
+//! an HTTPS client trusting its CA, and an MQTT device client with mutual TLS.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rcgen::{CertificateParams, DnType, KeyPair, PKCS_ECDSA_P256_SHA256};
+use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, TlsConfiguration, Transport};
+use serde_json::{Value, json};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_provisiond");
+
+/// A running provisiond; SIGTERM on drop.
+pub struct Server {
+    pub dir: PathBuf,
+    pub api: String,
+    pub mqtt_port: u16,
+    pub ca_pem: String,
+    pub http: reqwest::Client,
+    child: Child,
+}
+
+fn require_mosquitto() {
+    let bin = std::env::var("IOTP_MOSQUITTO").unwrap_or_else(|_| "/usr/sbin/mosquitto".into());
+    assert!(
+        Path::new(&bin).exists(),
+        "these tests need mosquitto at {bin} (apt-get install mosquitto, or set IOTP_MOSQUITTO)"
+    );
+}
+
+impl Server {
+    /// Starts provisiond on free ports over `dir` and waits for its ready line.
+    pub fn start(dir: &Path) -> Server {
+        require_mosquitto();
+        let mut child = Command::new(BIN)
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--mqtt-port",
+                "0",
+                "--data-dir",
+            ])
+            .arg(dir)
+            .env("PROVISIOND_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn provisiond");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("read ready line");
+        assert!(!line.is_empty(), "provisiond exited before its ready line");
+        let ready: Value = serde_json::from_str(&line).expect("ready line is JSON");
+        let api = ready["api"].as_str().unwrap().to_owned();
+        let mqtt = ready["mqtt"].as_str().unwrap();
+        let mqtt_port = mqtt.rsplit(':').next().unwrap().parse().unwrap();
+        let ca_pem = std::fs::read_to_string(ready["ca"].as_str().unwrap()).unwrap();
+        let http = reqwest::Client::builder()
+            .tls_certs_only([reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap()])
+            .build()
+            .unwrap();
+        Server {
+            dir: dir.to_owned(),
+            api,
+            mqtt_port,
+            ca_pem,
+            http,
+            child,
+        }
+    }
+
+    /// SIGTERM and wait.
+    pub fn stop(mut self) {
+        self.terminate();
+    }
+
+    fn terminate(&mut self) {
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        let _ = self.child.wait();
+    }
+
+    /// Runs an admin command on the same data directory; returns (success, stdout).
+    pub fn admin(&self, args: &[&str]) -> (bool, String) {
+        admin(&self.dir, args)
+    }
+
+    /// Sends a request; returns (status, JSON body).
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let url = format!("{}{path}", self.api);
+        let mut req = self.http.request(method.parse().unwrap(), url);
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request reaches provisiond");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        let value = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("{method} {path}: body is not JSON: {text:?}"));
+        (status, value)
+    }
+
+    /// Signs up, confirms (code from the admin command) and signs in; returns the ID token.
+    pub async fn user(&self, email: &str) -> String {
+        let creds = json!({"email": email, "password": "correct horse battery"});
+        let (s, b) = self
+            .call("POST", "/auth/signup", None, Some(creds.clone()))
+            .await;
+        assert_eq!(s, 201, "{b}");
+        let (ok, code) = self.admin(&["user", "code", email]);
+        assert!(ok, "user code: {code}");
+        let (s, b) = self
+            .call(
+                "POST",
+                "/auth/confirm",
+                None,
+                Some(json!({"email": email, "code": code.trim()})),
+            )
+            .await;
+        assert_eq!(s, 200, "{b}");
+        let (s, b) = self.call("POST", "/auth/signin", None, Some(creds)).await;
+        assert_eq!(s, 200, "{b}");
+        b["idToken"].as_str().unwrap().to_owned()
+    }
+
+    /// POST /cert with a fresh P-256 CSR; returns (status, body, device key).
+    pub async fn provision(&self, token: &str, sn: &str) -> (u16, Value, KeyPair) {
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+        let csr = csr(sn, &key);
+        let (s, b) = self
+            .call(
+                "POST",
+                "/cert",
+                Some(token),
+                Some(json!({"sn": sn, "csr": csr})),
+            )
+            .await;
+        (s, b, key)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.terminate();
+    }
+}
+
+/// Runs `provisiond --data-dir DIR ARGS...`.
+pub fn admin(dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("PROVISIOND_LOG", "warn")
+        .output()
+        .expect("run provisiond admin");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// A PEM CSR with CN = `cn`.
+pub fn csr(cn: &str, key: &KeyPair) -> String {
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params.distinguished_name.push(DnType::CommonName, cn);
+    params.serialize_request(key).unwrap().pem().unwrap()
+}
+
+fn der_of(pem: &str) -> Vec<u8> {
+    x509_parser::pem::parse_x509_pem(pem.as_bytes())
+        .unwrap()
+        .1
+        .contents
+}
+
+/// How a device's MQTT connection attempt ended.
+pub enum Connect {
+    /// CONNACK received; the client and its event loop.
+    Accepted(AsyncClient, Box<EventLoop>),
+    /// Refused (TLS alert, connection closed) with the error text.
+    Refused(String),
+}
+
+/// Connects as device `sn` with its certificate and key to the broker.
+pub async fn mqtt_connect(server: &Server, sn: &str, cert_pem: &str, key: &KeyPair) -> Connect {
+    let cfg = cloud::local::tls::client_config(
+        der_of(&server.ca_pem),
+        der_of(cert_pem),
+        key.serialize_der(),
+    )
+    .unwrap();
+    let mut opts = MqttOptions::new(sn, "127.0.0.1", server.mqtt_port);
+    opts.set_keep_alive(Duration::from_secs(30));
+    opts.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(
+        Arc::new(Arc::unwrap_or_clone(cfg)),
+    )));
+    let (client, mut events) = AsyncClient::new(opts, 16);
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), events.poll()).await {
+            Err(_) => return Connect::Refused("no answer within 10 s".into()),
+            Ok(Ok(Event::Incoming(Packet::ConnAck(ack)))) => {
+                if ack.code == rumqttc::ConnectReturnCode::Success {
+                    return Connect::Accepted(client, Box::new(events));
+                }
+                return Connect::Refused(format!("{:?}", ack.code));
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Connect::Refused(e.to_string()),
+        }
+    }
+}
+
+/// Polls the event loop until `pred` matches an incoming packet (bounded by 10 s).
+pub async fn wait_for(events: &mut EventLoop, mut pred: impl FnMut(&Packet) -> bool) -> Packet {
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(10), events.poll())
+            .await
+            .expect("broker answered within 10 s")
+            .expect("connection stays up");
+        if let Event::Incoming(p) = ev
+            && pred(&p)
+        {
+            return p;
+        }
+    }
+}
