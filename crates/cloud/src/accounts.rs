@@ -21,4 +21,17 @@ pub trait Accounts: Send + Sync {
     async fn refresh(&self, refresh_token: &str) -> Result<Tokens, ApiError>;
     /// Invalidates every refresh token of the caller.
     async fn sign_out(&self, caller: &Caller) -> Result<(), ApiError>;
+    /// Makes a new confirmation code for an unconfirmed account. Answers the same whether or
+    /// not the account exists, so it cannot be used to probe for accounts.
+    async fn resend_code(&self, email: &str) -> Result<(), ApiError>;
+    /// Makes a password-reset code (same delivery as confirmation codes); same answer for
+    /// unknown accounts.
+    async fn forgot_password(&self, email: &str) -> Result<(), ApiError>;
+    /// Sets a new password with a reset code; ends every refresh token of the account.
+    async fn confirm_forgot_password(
+        &self,
+        email: &str,
+        code: &str,
+        password: &str,
+    ) -> Result<(), ApiError>;
 }

@@ -79,6 +79,24 @@ pub struct ConfirmRequest {
     pub code: String,
 }
 
+/// Body of `POST /auth/resend` and `POST /auth/forgot`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EmailRequest {
+    /// E-mail address.
+    pub email: String,
+}
+
+/// Body of `POST /auth/confirm-forgot`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ResetRequest {
+    /// E-mail address.
+    pub email: String,
+    /// The reset code (`provisiond user code EMAIL` shows it).
+    pub code: String,
+    /// The new password (8..=256 characters); never logged.
+    pub password: String,
+}
+
 /// Body of `POST /auth/refresh`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -110,6 +128,6 @@ impl std::fmt::Debug for Tokens {
 /// Response of the account operations that return no tokens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountStatus {
-    /// `confirmation_required`, `confirmed` or `signed_out`.
+    /// `confirmation_required`, `confirmed`, `signed_out`, `code_sent` or `password_changed`.
     pub status: String,
 }

@@ -84,6 +84,18 @@ pub fn document() -> Value {
                 "operationId": "signOut", "security": secured,
                 "responses": responses(vec![("200", ok("signed out", "AccountStatus"))])
             }},
+            "/auth/resend": {"post": {
+                "operationId": "resendCode", "security": [], "requestBody": body("EmailRequest"),
+                "responses": responses(vec![("200", ok("a new confirmation code exists if the account does", "AccountStatus"))])
+            }},
+            "/auth/forgot": {"post": {
+                "operationId": "forgotPassword", "security": [], "requestBody": body("EmailRequest"),
+                "responses": responses(vec![("200", ok("a reset code exists if the account does", "AccountStatus"))])
+            }},
+            "/auth/confirm-forgot": {"post": {
+                "operationId": "confirmForgotPassword", "security": [], "requestBody": body("ResetRequest"),
+                "responses": responses(vec![("200", ok("password changed", "AccountStatus"))])
+            }},
             "/openapi.json": {"get": {
                 "operationId": "openapi", "security": [],
                 "responses": {"200": {"description": "this document", "content": {"application/json": {"schema": {"type": "object"}}}}}
@@ -98,7 +110,7 @@ pub fn document() -> Value {
                     "message": {"type": "string"}
                 }},
                 "CsrRequest": {"type": "object", "required": ["sn", "csr"], "properties": {
-                    "sn": {"type": "string"}, "csr": {"type": "string", "description": "PKCS#10 PEM, CN = sn, P-256 or RSA-2048"}
+                    "sn": {"$ref": "#/components/schemas/Serial"}, "csr": {"type": "string", "description": "PKCS#10 PEM, CN = sn, P-256 or RSA-2048"}
                 }},
                 "CertResponse": {"type": "object", "required": ["certificatePem", "certificateId", "thingName", "caPem", "mqttHost", "mqttPort", "topicPrefix", "expiresAt"], "properties": {
                     "certificatePem": {"type": "string"},
@@ -124,6 +136,12 @@ pub fn document() -> Value {
                 "ConfirmRequest": {"type": "object", "required": ["email", "code"], "properties": {
                     "email": {"type": "string"}, "code": {"type": "string"}
                 }},
+                "EmailRequest": {"type": "object", "required": ["email"], "properties": {
+                    "email": {"type": "string"}
+                }},
+                "ResetRequest": {"type": "object", "required": ["email", "code", "password"], "properties": {
+                    "email": {"type": "string"}, "code": {"type": "string"}, "password": {"type": "string"}
+                }},
                 "RefreshRequest": {"type": "object", "required": ["refreshToken"], "properties": {
                     "refreshToken": {"type": "string"}
                 }},
@@ -131,7 +149,7 @@ pub fn document() -> Value {
                     "idToken": {"type": "string"}, "refreshToken": {"type": "string"}, "expiresIn": {"type": "integer"}
                 }},
                 "AccountStatus": {"type": "object", "required": ["status"], "properties": {
-                    "status": {"type": "string", "enum": ["confirmation_required", "confirmed", "signed_out"]}
+                    "status": {"type": "string", "enum": ["confirmation_required", "confirmed", "signed_out", "code_sent", "password_changed"]}
                 }}
             }
         }

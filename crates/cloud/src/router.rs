@@ -14,7 +14,7 @@ use crate::accounts::Accounts;
 use crate::backend::{CertificateAuthority, DeviceStore};
 use crate::dto::{
     AccountStatus, CertQuery, CertResponse, ConfirmRequest, Credentials, CsrRequest, DeviceStatus,
-    RefreshRequest, Tokens,
+    EmailRequest, RefreshRequest, ResetRequest, Tokens,
 };
 use crate::error::{ApiError, ErrorCode};
 use crate::identity::{Authenticator, Caller};
@@ -62,7 +62,10 @@ pub fn router(state: AppState) -> Router {
             .route("/auth/confirm", post(confirm))
             .route("/auth/signin", post(sign_in))
             .route("/auth/refresh", post(refresh))
-            .route("/auth/signout", post(sign_out));
+            .route("/auth/signout", post(sign_out))
+            .route("/auth/resend", post(resend))
+            .route("/auth/forgot", post(forgot))
+            .route("/auth/confirm-forgot", post(confirm_forgot));
     }
     app.fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -166,6 +169,36 @@ async fn sign_out(
     Ok(Json(AccountStatus {
         status: "signed_out".into(),
     }))
+}
+
+fn status(s: &str) -> Json<AccountStatus> {
+    Json(AccountStatus { status: s.into() })
+}
+
+async fn resend(
+    State(state): State<AppState>,
+    Json(r): Json<EmailRequest>,
+) -> Result<Json<AccountStatus>, ApiError> {
+    accounts(&state)?.resend_code(&r.email).await?;
+    Ok(status("code_sent"))
+}
+
+async fn forgot(
+    State(state): State<AppState>,
+    Json(r): Json<EmailRequest>,
+) -> Result<Json<AccountStatus>, ApiError> {
+    accounts(&state)?.forgot_password(&r.email).await?;
+    Ok(status("code_sent"))
+}
+
+async fn confirm_forgot(
+    State(state): State<AppState>,
+    Json(r): Json<ResetRequest>,
+) -> Result<Json<AccountStatus>, ApiError> {
+    accounts(&state)?
+        .confirm_forgot_password(&r.email, &r.code, &r.password)
+        .await?;
+    Ok(status("password_changed"))
 }
 
 async fn not_found() -> ApiError {

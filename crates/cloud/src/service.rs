@@ -83,18 +83,30 @@ impl CertService {
                 (issued, Some(key))
             }
         };
-        if let Err(e) = self.store.finish_provisioning(sn, lease, &issued.id).await {
-            if let Err(d) = self.ca.discard(sn, &issued.id).await {
-                tracing::warn!(%sn, error = %d, "could not discard a certificate after losing the lease");
+        // Retire the older certificates while the lease is still held: once it is released,
+        // another request may issue, and its retirement must not race with ours.
+        let retired = match self.ca.retire_others(sn, &issued.id).await {
+            Ok(r) => r,
+            Err(e) => {
+                self.discard(sn, &issued).await;
+                return Err(e.into());
             }
-            return Err(e.into());
-        }
-        let retired = self.ca.retire_others(sn, &issued.id).await?;
+        };
         if !retired.is_empty() {
             tracing::info!(%sn, retired = retired.len(), "older certificates revoked and deleted");
         }
+        if let Err(e) = self.store.finish_provisioning(sn, lease, &issued.id).await {
+            self.discard(sn, &issued).await;
+            return Err(e.into());
+        }
         let broker = self.ca.broker().await?;
         Ok((issued, private_key, broker))
+    }
+
+    async fn discard(&self, sn: &Serial, issued: &IssuedCertificate) {
+        if let Err(d) = self.ca.discard(sn, &issued.id).await {
+            tracing::warn!(%sn, error = %d, "could not discard a certificate that was not recorded");
+        }
     }
 
     /// The device's status, for its owner.

@@ -432,6 +432,59 @@ async fn accounts_flow_and_login_rate_limit() {
     }
     let (s, b) = server.call("POST", "/auth/signin", None, Some(creds)).await;
     assert_error(s, &b, 429, "too_many_attempts");
+    // A password reset with a code from the admin command lifts the lock and ends old sessions.
+    let (s, b) = server
+        .call(
+            "POST",
+            "/auth/forgot",
+            None,
+            Some(json!({"email": "dave@example.com"})),
+        )
+        .await;
+    assert_eq!((s, b["status"].as_str()), (200, Some("code_sent")));
+    let (s, b) = server
+        .call(
+            "POST",
+            "/auth/forgot",
+            None,
+            Some(json!({"email": "nobody@example.com"})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["status"].as_str()),
+        (200, Some("code_sent")),
+        "no account probing"
+    );
+    let (ok, reset) = server.admin(&["user", "code", "dave@example.com"]);
+    assert!(ok);
+    let new_creds = json!({"email": "dave@example.com", "password": "a brand new password"});
+    let (s, b) = server
+        .call(
+            "POST",
+            "/auth/confirm-forgot",
+            None,
+            Some(json!({"email": "dave@example.com", "code": "999999x", "password": "a brand new password"})),
+        )
+        .await;
+    assert_error(s, &b, 400, "invalid_code");
+    let (s, b) = server
+        .call(
+            "POST",
+            "/auth/confirm-forgot",
+            None,
+            Some(json!({"email": "dave@example.com", "code": reset.trim(), "password": "a brand new password"})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["status"].as_str()),
+        (200, Some("password_changed")),
+        "{b}"
+    );
+    let (s, b) = server
+        .call("POST", "/auth/signin", None, Some(new_creds))
+        .await;
+    assert_eq!(s, 200, "{b}");
+
     // Unknown accounts get the same answer as wrong passwords.
     let (s, b) = server
         .call(

@@ -180,7 +180,7 @@ impl LocalAccounts {
         })
     }
 
-    /// The pending confirmation code of an account (admin command), if any.
+    /// The pending confirmation or password-reset code of an account (admin command), if any.
     pub fn pending_code(&self, email: &str) -> Result<Option<String>, ApiError> {
         let email = normalize_email(email)?;
         let row: Option<(Option<String>, Option<i64>, bool)> = self
@@ -194,9 +194,43 @@ impl LocalAccounts {
             .optional()
             .map_err(|e| ApiError::from(db_err(e)))?;
         Ok(match row {
-            Some((Some(code), Some(exp), false)) if exp > now_secs() => Some(code),
+            Some((Some(code), Some(exp), _)) if exp > now_secs() => Some(code),
             _ => None,
         })
+    }
+
+    /// Whether `code` is the account's pending code (constant-time comparison).
+    fn code_matches(&self, email: &str, code: &str) -> Result<bool, ApiError> {
+        let pending = self.pending_code(email)?;
+        Ok(pending.as_deref().is_some_and(|p| {
+            p.len() == code.len()
+                && p.bytes()
+                    .zip(code.bytes())
+                    .fold(0u8, |a, (x, y)| a | (x ^ y))
+                    == 0
+        }))
+    }
+
+    /// Stores a fresh code for an existing account (`only_unconfirmed`: confirmation codes).
+    fn new_code(&self, email: &str, only_unconfirmed: bool) -> Result<(), ApiError> {
+        let email = normalize_email(email)?;
+        let sql = if only_unconfirmed {
+            "UPDATE users SET code = ?2, code_expires = ?3 WHERE email = ?1 AND confirmed = 0"
+        } else {
+            "UPDATE users SET code = ?2, code_expires = ?3 WHERE email = ?1"
+        };
+        let n = self
+            .db
+            .conn()
+            .execute(
+                sql,
+                params![email, random::digits(6), now_secs() + CODE_SECS],
+            )
+            .map_err(|e| ApiError::from(db_err(e)))?;
+        if n == 1 {
+            tracing::info!(%email, "new code; `provisiond user code EMAIL` shows it");
+        }
+        Ok(())
     }
 
     /// Every account: (email, confirmed).
@@ -344,6 +378,54 @@ impl Accounts for LocalAccounts {
                 "unknown or expired refresh token; sign in again",
             )),
         }
+    }
+
+    async fn resend_code(&self, email: &str) -> Result<(), ApiError> {
+        self.new_code(email, true)
+    }
+
+    async fn forgot_password(&self, email: &str) -> Result<(), ApiError> {
+        self.new_code(email, false)
+    }
+
+    async fn confirm_forgot_password(
+        &self,
+        email: &str,
+        code: &str,
+        password: &str,
+    ) -> Result<(), ApiError> {
+        let email = normalize_email(email)?;
+        check_password(password)?;
+        let key = format!("confirm:{email}");
+        self.throttled(&key)?;
+        if !self.code_matches(&email, code)? {
+            self.failed(&key);
+            return Err(ApiError::new(
+                ErrorCode::InvalidCode,
+                "wrong or expired code",
+            ));
+        }
+        let hash = hash_password(password.to_owned()).await?;
+        {
+            // The code came to the account's owner, so it also confirms the address.
+            let mut conn = self.db.conn();
+            let tx = conn.transaction().map_err(|e| ApiError::from(db_err(e)))?;
+            tx.execute(
+                "UPDATE users SET password_hash = ?2, confirmed = 1, code = NULL, code_expires = NULL
+                 WHERE email = ?1",
+                params![email, hash],
+            )
+            .map_err(|e| ApiError::from(db_err(e)))?;
+            tx.execute(
+                "DELETE FROM refresh_tokens WHERE email = ?1",
+                params![email],
+            )
+            .map_err(|e| ApiError::from(db_err(e)))?;
+            tx.commit().map_err(|e| ApiError::from(db_err(e)))?;
+        }
+        self.succeeded(&key);
+        self.succeeded(&format!("signin:{email}"));
+        Ok(())
     }
 
     async fn sign_out(&self, caller: &Caller) -> Result<(), ApiError> {
