@@ -125,10 +125,11 @@ async fn device_certificate_on_the_broker() {
         Connect::Refused(e) => assert_revoked(&e),
         Connect::Accepted(..) => panic!("the re-keyed device's old certificate still connects"),
     }
-    assert!(matches!(
-        mqtt_connect(&server, "DEV-A1", &cert2, &key2).await,
-        Connect::Accepted(..)
-    ));
+    let Connect::Accepted(_live, mut live_events) =
+        mqtt_connect(&server, "DEV-A1", &cert2, &key2).await
+    else {
+        panic!("the new certificate connects");
+    };
 
     // Admin revocation: the running server applies it (SIGHUP -> CRL -> broker).
     let (ok, out) = server.admin(&["device", "revoke", "DEV-A1"]);
@@ -147,6 +148,18 @@ async fn device_certificate_on_the_broker() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(refused, "a revoked certificate is refused by the broker");
+    // The connection it had before the revocation was cut off too.
+    let dropped = loop {
+        match tokio::time::timeout(Duration::from_secs(10), live_events.poll()).await {
+            Err(_) => break false,
+            Ok(Err(_)) => break true,
+            Ok(Ok(_)) => {}
+        }
+    };
+    assert!(
+        dropped,
+        "an admin revocation disconnects the revoked device"
+    );
     let (_, b) = server
         .call("GET", "/devices/DEV-A1", Some(&token), None)
         .await;

@@ -1,7 +1,11 @@
 //! mosquitto, configured and supervised by `provisiond`: mutual TLS against the local CA,
-//! the certificate CN as user name, ACL `devices/%u/#`, and the CRL. Revocations reach it by
-//! a restart, because mosquitto 2.0 keeps its TLS context (CRL included) across SIGHUP and
-//! keeps already-connected clients; a restart makes the revoked device drop and stay out.
+//! the certificate CN as user name, ACL `devices/%u/#`, and the CRL.
+//!
+//! Two ways to apply a new CRL: `reload` (SIGHUP: mosquitto re-reads its certificates and CRL
+//! and keeps every connection; used when a device is re-keyed, since the device itself moves
+//! to its new certificate) and `restart` (used by the admin's `device revoke`: a revoked
+//! device that is still connected must be cut off, and mosquitto has no way to drop one
+//! client, so every client reconnects).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -103,8 +107,34 @@ impl Broker {
         ))
     }
 
-    /// Makes mosquitto apply the current CRL (see the module comment for why a restart).
+    /// SIGHUP, then wait until mosquitto has logged the reload: it reloads in its single
+    /// event loop, so every handshake it processes after that line sees the new CRL.
     pub async fn reload(&self) -> Result<(), BackendError> {
+        let log = self.dir.join("mosquitto.log");
+        let before = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
+        {
+            let slot = self.child.lock().await;
+            let Some(pid) = slot.as_ref().and_then(|c| c.id()) else {
+                return Err(BackendError::Unavailable("mosquitto is not running".into()));
+            };
+            // SAFETY: kill(2) on the pid of our own child, which we still hold.
+            if unsafe { libc::kill(pid as i32, libc::SIGHUP) } != 0 {
+                return Err(BackendError::Unavailable("mosquitto is not running".into()));
+            }
+        }
+        for _ in 0..500 {
+            if reloaded_since(&log, before) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        Err(BackendError::Unavailable(
+            "mosquitto did not confirm the reload".into(),
+        ))
+    }
+
+    /// Restarts mosquitto (drops every connection; see the module comment).
+    pub async fn restart(&self) -> Result<(), BackendError> {
         self.spawn().await
     }
 
@@ -114,6 +144,18 @@ impl Broker {
             let _ = c.kill().await;
         }
     }
+}
+
+/// Whether mosquitto logged a reload (the line it writes as it reloads) after byte `offset`.
+fn reloaded_since(log: &Path, offset: u64) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(log) else {
+        return false;
+    };
+    let mut tail = String::new();
+    f.seek(SeekFrom::Start(offset)).is_ok()
+        && f.read_to_string(&mut tail).is_ok()
+        && tail.contains("Reloading config")
 }
 
 fn write_config(dir: &Path, bind: &str, port: u16) -> Result<(), BackendError> {
@@ -134,6 +176,7 @@ log_dest stderr
 log_type error
 log_type warning
 log_type notice
+log_type information
 listener {port} {bind}
 cafile {d}/ca.pem
 certfile {d}/server.pem

@@ -170,8 +170,9 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
             _ = term.recv() => break,
             _ = int.recv() => break,
             _ = hup.recv() => {
+                // An admin revocation: cut off a revoked device that is still connected.
                 let applied = match publish_crl(&data.db, &data.ca, &dir) {
-                    Ok(()) => broker.reload().await,
+                    Ok(()) => broker.restart().await,
                     Err(e) => Err(e),
                 };
                 if let Err(e) = applied {
