@@ -41,7 +41,7 @@ schemathesis run "$api/openapi.json" \
   --tls-verify "$ca" \
   -H "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-  --max-examples 40 --max-time 75 --workers 1 \
+  --max-examples 40 --max-time 60 --workers 1 \
   --generation-database none --no-color --output-sanitize true
 if grep -qiE 'panicked|thread .* panicked' "$data/provisiond.log"; then
   log "provisiond panicked during schemathesis:"; cat "$data/provisiond.log" >&2; exit 1
