@@ -154,3 +154,84 @@ impl Authenticator for JwtAuthenticator {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(keys: &JwtKeys, token: &str, now: i64, expected: Result<&str, ErrorCode>) {
+        match (keys.verify(token, now), expected) {
+            (Ok(c), Ok(email)) => assert_eq!(c.email, email),
+            (Err(e), Err(code)) => assert_eq!(e.code, code, "{}", e.message),
+            (got, want) => panic!("token {token:?}: got {got:?}, expected {want:?}"),
+        }
+    }
+
+    #[test]
+    fn token_verification() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = JwtKeys::load_or_create(dir.path()).unwrap();
+        let other = JwtKeys::load_or_create(tempfile::tempdir().unwrap().path()).unwrap();
+        let now = 1_800_000_000;
+        let good = keys.sign("a@example.com", now).unwrap();
+        let (h, rest) = good.split_once('.').unwrap();
+        let (c, s) = rest.split_once('.').unwrap();
+        let none_header = B64.encode(r#"{"alg":"none","typ":"JWT"}"#);
+        let hs_header = B64.encode(r#"{"alg":"HS256","typ":"JWT"}"#);
+
+        check(&keys, &good, now, Ok("a@example.com"));
+        check(
+            &keys,
+            &good,
+            now + ID_TOKEN_SECS as i64 - 1,
+            Ok("a@example.com"),
+        );
+        check(
+            &keys,
+            &good,
+            now + ID_TOKEN_SECS as i64,
+            Err(ErrorCode::TokenExpired),
+        );
+        check(&other, &good, now, Err(ErrorCode::InvalidToken));
+        check(
+            &keys,
+            &format!("{none_header}.{c}."),
+            now,
+            Err(ErrorCode::InvalidToken),
+        );
+        check(
+            &keys,
+            &format!("{hs_header}.{c}.{s}"),
+            now,
+            Err(ErrorCode::InvalidToken),
+        );
+        check(
+            &keys,
+            &format!("{h}.{c}"),
+            now,
+            Err(ErrorCode::InvalidToken),
+        );
+        check(
+            &keys,
+            &format!("{good}.x"),
+            now,
+            Err(ErrorCode::InvalidToken),
+        );
+        check(&keys, "", now, Err(ErrorCode::InvalidToken));
+        check(
+            &keys,
+            &format!("{h}.{c}.{}", B64.encode([0u8; 64])),
+            now,
+            Err(ErrorCode::InvalidToken),
+        );
+        // The key survives a reload from its file.
+        let again = JwtKeys::load_or_create(dir.path()).unwrap();
+        check(&again, &good, now, Ok("a@example.com"));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("jwt.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
