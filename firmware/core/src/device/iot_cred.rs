@@ -4,14 +4,14 @@
 use alloc::string::String;
 use prost::Message;
 
+use protocol::iot::Credential;
 use protocol::proto::iot::{
-    self as iot, IotMsgType, IotPayload, IotStatus, RespGenerateCsr, RespGetInfo, RespTransfer,
-    SeedCredentials, TransferKind, iot_payload::Payload,
+    IotMsgType, IotPayload, IotStatus, RespGenerateCsr, RespGetInfo, RespTransfer, TransferKind,
+    iot_payload::Payload,
 };
 
 use super::Device;
 use super::dispatch::{EndpointResult, malformed};
-use super::transfer::Transfer;
 use crate::csr::{build_csr, generate_key, public_key_der};
 use crate::hal::{Entropy, Flash, MqttConnector, Radio};
 use crate::store::{DeviceKey, MqttSettings};
@@ -92,18 +92,15 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
                 }
             }
             Some(Payload::CmdTransferBegin(b)) => {
-                let status = match Transfer::begin(
-                    b.kind,
-                    b.total_len,
-                    b.chunk_count,
-                    &b.sha256,
-                    self.config.max_transfer,
-                ) {
-                    Ok(t) => {
-                        self.transfer = Some(t);
-                        IotStatus::Ok
-                    }
-                    Err(s) => s,
+                let kind = TransferKind::try_from(b.kind).map_err(|_| IotStatus::BadRequest);
+                let digest = <[u8; 32]>::try_from(&b.sha256[..]).map_err(|_| IotStatus::BadRequest);
+                let status = match (kind, digest) {
+                    (Ok(kind), Ok(digest)) => self
+                        .receiver
+                        .begin(kind, b.total_len, b.chunk_count, digest)
+                        .err()
+                        .unwrap_or(IotStatus::Ok),
+                    (Err(s), _) | (_, Err(s)) => s,
                 };
                 let progress = self.progress();
                 reply(
@@ -113,10 +110,11 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
                 )
             }
             Some(Payload::CmdTransferChunk(c)) => {
-                let status = match &mut self.transfer {
-                    Some(t) => t.chunk(c.index, &c.data).err().unwrap_or(IotStatus::Ok),
-                    None => IotStatus::InvalidState,
-                };
+                let status = self
+                    .receiver
+                    .chunk(c.index, &c.data)
+                    .err()
+                    .unwrap_or(IotStatus::Ok);
                 let progress = self.progress();
                 reply(
                     IotMsgType::TypeRespTransferChunk,
@@ -138,74 +136,48 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
     }
 
     fn progress(&self) -> RespTransfer {
-        self.transfer
-            .as_ref()
-            .map(|t| RespTransfer {
-                next_index: t.next_index(),
-                received_len: t.received_len(),
+        self.receiver
+            .progress()
+            .map(|p| RespTransfer {
+                next_index: p.next_index,
+                received_len: p.received_len,
             })
             .unwrap_or_default()
     }
 
     /// Checks and installs a completed transfer; on any error the staged credentials are
-    /// untouched and the transfer is kept (so the client may still resend the end).
+    /// untouched.
     fn finish_transfer(&mut self, now_ms: u64) -> IotStatus {
-        let Some(t) = &self.transfer else {
-            return IotStatus::InvalidState;
-        };
-        let data = match t.finish() {
-            Ok(d) => d,
+        let credential = match self.receiver.end() {
+            Ok((c, _)) => c,
             Err(s) => return s,
         };
-        let status = match t.kind {
-            TransferKind::KindCertificateChain => {
-                let Ok(chain) = core::str::from_utf8(data) else {
-                    return IotStatus::InvalidCredential;
-                };
-                match &self.staged.key {
-                    Some(DeviceKey::P256(secret)) if leaf_matches_key(chain, secret) => {
-                        self.staged.cert_chain_pem = Some(String::from(chain));
-                        IotStatus::Ok
-                    }
-                    Some(DeviceKey::P256(_)) => IotStatus::InvalidCredential,
-                    _ => IotStatus::InvalidState,
+        let status = match credential {
+            Credential::CertificateChain(chain) => match &self.staged.key {
+                Some(DeviceKey::P256(secret)) if leaf_matches_key(&chain, secret) => {
+                    self.staged.cert_chain_pem = Some(chain);
+                    IotStatus::Ok
                 }
+                Some(DeviceKey::P256(_)) => IotStatus::InvalidCredential,
+                _ => IotStatus::InvalidState,
+            },
+            Credential::Seed(seed) => {
+                self.staged.key = Some(DeviceKey::Pem(seed.private_key_pem));
+                self.staged.cert_chain_pem = Some(seed.certificate_pem);
+                IotStatus::Ok
             }
-            TransferKind::KindSeedCredentials => match SeedCredentials::decode(data) {
-                Ok(seed)
-                    if seed.private_key_pem.contains("PRIVATE KEY-----")
-                        && seed.certificate_pem.contains(BEGIN_CERT) =>
-                {
-                    self.staged.key = Some(DeviceKey::Pem(zeroize::Zeroizing::new(
-                        seed.private_key_pem.clone(),
-                    )));
-                    self.staged.cert_chain_pem = Some(seed.certificate_pem.clone());
-                    IotStatus::Ok
-                }
-                _ => IotStatus::InvalidCredential,
-            },
-            TransferKind::KindMqttSettings => match iot::MqttSettings::decode(data) {
-                Ok(m)
-                    if !m.host.is_empty()
-                        && (1..=65535).contains(&m.port)
-                        && !m.client_id.is_empty()
-                        && !m.topic_prefix.is_empty()
-                        && m.server_ca_pem.contains(BEGIN_CERT) =>
-                {
-                    self.staged.mqtt = Some(MqttSettings {
-                        host: m.host,
-                        port: m.port as u16,
-                        client_id: m.client_id,
-                        topic_prefix: m.topic_prefix,
-                        server_ca_pem: m.server_ca_pem,
-                    });
-                    IotStatus::Ok
-                }
-                _ => IotStatus::InvalidCredential,
-            },
+            Credential::Mqtt(m) => {
+                self.staged.mqtt = Some(MqttSettings {
+                    host: m.host,
+                    port: m.port,
+                    client_id: m.client_id,
+                    topic_prefix: m.topic_prefix,
+                    server_ca_pem: m.server_ca_pem,
+                });
+                IotStatus::Ok
+            }
         };
         if status == IotStatus::Ok {
-            self.transfer = None;
             self.recommit_if_connected(now_ms);
         }
         status

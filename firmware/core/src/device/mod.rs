@@ -7,7 +7,6 @@ mod dispatch;
 mod gate;
 mod iot_cred;
 mod station;
-mod transfer;
 mod wifi;
 
 use alloc::collections::VecDeque;
@@ -22,8 +21,8 @@ use crate::store::{
     CredentialStore, Credentials, DeviceKey, MqttSettings, StoreLayout, WifiCredentials,
 };
 use gate::Gate;
+use protocol::iot::TransferReceiver;
 use station::Mqtt;
-use transfer::Transfer;
 use wifi::Apply;
 
 /// Something the driver should log (never carries a secret).
@@ -140,7 +139,7 @@ pub struct Device<R, F, M, E> {
     gate: Gate,
     apply: Apply,
     staged: Staged,
-    transfer: Option<Transfer>,
+    receiver: TransferReceiver,
     scan: Vec<ScanEntry>,
     committed: Option<Credentials>,
     mqtt: Mqtt,
@@ -152,6 +151,7 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
     pub fn new(config: DeviceConfig, hw: Hardware<R, F, M, E>) -> Self {
         let store = CredentialStore::open(hw.flash, StoreLayout::default());
         let gate = Gate::new(config.security.clone());
+        let config_max = config.max_transfer as usize;
         Self {
             config,
             radio: hw.radio,
@@ -164,7 +164,7 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
             gate,
             apply: Apply::Idle,
             staged: Staged::default(),
-            transfer: None,
+            receiver: TransferReceiver::with_limit(config_max),
             scan: Vec::new(),
             committed: None,
             mqtt: Mqtt::Idle,
@@ -267,7 +267,7 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
         self.radio.disconnect();
         self.committed = None;
         self.staged = Staged::default();
-        self.transfer = None;
+        self.receiver.reset();
         self.mqtt = Mqtt::Idle;
         self.apply = Apply::Idle;
         self.events.push_back(Event::FactoryReset);

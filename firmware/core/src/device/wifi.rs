@@ -262,7 +262,7 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
         self.mqtt = Mqtt::Idle;
         self.apply = Apply::Idle;
         self.staged = Staged::default();
-        self.transfer = None;
+        self.receiver.reset();
         self.close_at_ms = None;
         self.deadline_ms = now_ms.saturating_add(self.config.window_ms);
         self.events.push_back(Event::ProvisioningReset);
