@@ -5,3 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
 ensure_cargo_tool cargo-fuzz 0.13.2
+# A bare-metal target to prove the protocol crate builds without std.
+if ! rustup target list --installed | grep -qx thumbv7em-none-eabihf; then
+  log "rustup target add thumbv7em-none-eabihf"
+  rustup target add thumbv7em-none-eabihf
+fi

@@ -2,7 +2,8 @@
 # Protocol area checks beyond `cargo test`:
 # 1. the known-answer values in crates/protocol/tests/kat.rs still come out of the independent
 #    Python computation (tests/kat/gen_kat.py, `cryptography` package from the venv);
-# 2. a short libFuzzer run of every fuzz target (FUZZ_SECONDS each, default 15).
+# 2. the crate builds for a bare-metal target (no std anywhere in its dependency tree);
+# 3. a short libFuzzer run of every fuzz target (FUZZ_SECONDS each, default 15).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
@@ -15,6 +16,9 @@ expected=$("$python" crates/protocol/tests/kat/gen_kat.py | grep '^const ')
 while IFS= read -r line; do
   grep -qxF "$line" crates/protocol/tests/kat.rs || { log "KAT value not in kat.rs: $line"; exit 1; }
 done <<< "$expected"
+
+log "protocol: no_std build (thumbv7em-none-eabihf)"
+cargo build -p protocol --target thumbv7em-none-eabihf --locked --quiet
 
 log "protocol: fuzz smoke runs"
 seconds="${FUZZ_SECONDS:-15}"
