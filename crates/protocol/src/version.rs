@@ -9,6 +9,8 @@ use alloc::vec::Vec;
 use core::fmt;
 use serde::{Deserialize, Serialize};
 
+use crate::endpoints::MAX_BODY;
+
 /// Capability: the device can scan for Wi-Fi networks (`prov-scan`).
 pub const CAP_WIFI_SCAN: &str = "wifi_scan";
 /// Capability: the device does not require a proof of possession.
@@ -18,8 +20,12 @@ pub const CAP_NO_SEC: &str = "no_sec";
 /// Capability (ours): the device serves the `iot-cred` endpoint.
 pub const CAP_IOT_CRED: &str = "iot_cred";
 
-/// Longest `proto-ver` body we accept; real ones are ~100 bytes.
-const MAX_JSON: usize = 2048;
+/// Longest version string or capability we accept.
+pub const MAX_FIELD: usize = 64;
+/// Most capabilities we accept. With [`MAX_FIELD`] and printable-ASCII fields this keeps any
+/// parsed document's own serialization far under the body limit, so
+/// parse -> serialize -> parse always round-trips.
+pub const MAX_CAPS: usize = 32;
 
 /// Whole `proto-ver` document.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,8 +64,11 @@ pub struct IotInfo {
 /// Why a `proto-ver` body was rejected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VersionError {
-    /// Longer than any real document.
+    /// Larger than the 4096-byte body limit.
     TooLarge,
+    /// A version string or capability is longer than [`MAX_FIELD`] or not printable ASCII
+    /// (quotes and backslashes excluded), or there are more than [`MAX_CAPS`] capabilities.
+    InvalidField,
     /// Not JSON of the expected shape.
     Malformed,
     /// `sec_ver` is not 0, 1 or 2.
@@ -70,6 +79,7 @@ impl fmt::Display for VersionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::TooLarge => f.write_str("proto-ver response too large"),
+            Self::InvalidField => f.write_str("proto-ver response has an invalid field"),
             Self::Malformed => f.write_str("proto-ver response is not the expected JSON"),
             Self::UnknownSecurity(v) => write!(f, "device asks for unknown security scheme {v}"),
         }
@@ -107,10 +117,23 @@ impl ProtoVer {
 
     /// Parses a `proto-ver` response body.
     pub fn parse(body: &[u8]) -> Result<Self, VersionError> {
-        if body.len() > MAX_JSON {
+        if body.len() > MAX_BODY {
             return Err(VersionError::TooLarge);
         }
         let doc: Self = serde_json::from_slice(body).map_err(|_| VersionError::Malformed)?;
+        let bad = |s: &String| {
+            s.len() > MAX_FIELD
+                || !s
+                    .bytes()
+                    .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+        };
+        if bad(&doc.prov.ver)
+            || doc.prov.cap.len() > MAX_CAPS
+            || doc.prov.cap.iter().any(bad)
+            || doc.iot.as_ref().is_some_and(|i| bad(&i.ver))
+        {
+            return Err(VersionError::InvalidField);
+        }
         if doc.prov.sec_ver > 2 {
             return Err(VersionError::UnknownSecurity(doc.prov.sec_ver));
         }

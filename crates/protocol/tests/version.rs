@@ -1,6 +1,8 @@
 //! `proto-ver` JSON both ways.
 
-use protocol::version::{CAP_IOT_CRED, CAP_WIFI_SCAN, ProtoVer, ProvInfo, VersionError};
+use protocol::version::{
+    CAP_IOT_CRED, CAP_WIFI_SCAN, MAX_CAPS, MAX_FIELD, ProtoVer, ProvInfo, VersionError,
+};
 
 fn check(input: &str, expected: Result<ProtoVer, VersionError>) {
     assert_eq!(
@@ -57,8 +59,16 @@ fn rejects_bad_documents() {
         Err(VersionError::UnknownSecurity(3)),
     );
     check(
-        &format!(r#"{{"prov":{{"ver":"{}","sec_ver":2}}}}"#, "v".repeat(3000)),
-        Err(VersionError::TooLarge),
+        r#"{"prov":{"ver":"v1\n","sec_ver":2}}"#,
+        Err(VersionError::InvalidField),
+    );
+    check(
+        r#"{"prov":{"ver":"v1","sec_ver":2,"cap":["a\"b"]}}"#,
+        Err(VersionError::InvalidField),
+    );
+    check(
+        r#"{"prov":{"ver":"v1","sec_ver":2,"cap":["é"]}}"#,
+        Err(VersionError::InvalidField),
     );
 }
 
@@ -75,4 +85,25 @@ fn ours_round_trips() {
         String::from_utf8(ProtoVer::ours(2, 65536).to_json()).unwrap(),
         r#"{"prov":{"ver":"v1.1","sec_ver":2,"sec_patch_ver":1,"cap":["wifi_scan","iot_cred"]},"iot":{"ver":"v1","max_transfer":65536}}"#
     );
+}
+
+#[test]
+fn largest_accepted_document_round_trips() {
+    // Found by the proto_ver fuzz target: a document just under the old size cap grew past it
+    // when re-serialized (absent defaults are written out). Field limits now bound the output.
+    let field = "~".repeat(MAX_FIELD);
+    let caps = vec![format!("{field:?}"); MAX_CAPS].join(",");
+    let json = format!(
+        r#"{{"prov":{{"ver":{field:?},"sec_ver":2,"cap":[{caps}]}},"iot":{{"ver":{field:?},"max_transfer":4294967295}},"pad":"{}"}}"#,
+        "x".repeat(1500)
+    );
+    assert!(
+        json.len() <= protocol::endpoints::MAX_BODY,
+        "{}",
+        json.len()
+    );
+    let doc = ProtoVer::parse(json.as_bytes()).unwrap();
+    let again = doc.to_json();
+    assert!(again.len() < 3000, "{}", again.len());
+    assert_eq!(ProtoVer::parse(&again), Ok(doc));
 }
