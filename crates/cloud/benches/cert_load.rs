@@ -49,6 +49,19 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
+/// User + system CPU seconds of a process, from /proc/PID/stat.
+fn cpu_secs(stat: &str) -> f64 {
+    let text = std::fs::read_to_string(stat).unwrap_or_default();
+    // Fields after the command name (which may contain spaces) start at ") ".
+    let rest = text.rsplit_once(") ").map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / hz
+}
+
 fn main() {
     // `cargo bench` passes --bench; nothing else to parse.
     let clients = env_usize("LOAD_CLIENTS", 64);
@@ -91,6 +104,7 @@ fn main() {
         .map(|sn| json!({"sn": sn, "csr": csr(sn)}).to_string())
         .collect();
 
+    let server_pid = child.id();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -179,7 +193,11 @@ fn main() {
             }
         };
         run(warm.to_vec()).await;
+        let server_before = cpu_secs(&format!("/proc/{server_pid}/stat"));
+        let client_before = cpu_secs("/proc/self/stat");
         let (elapsed, mut lat, errors) = run(measured.to_vec()).await;
+        let server_cpu = cpu_secs(&format!("/proc/{server_pid}/stat")) - server_before;
+        let client_cpu = cpu_secs("/proc/self/stat") - client_before;
         lat.sort();
         let ok = lat.len();
         let rate = ok as f64 / elapsed.as_secs_f64();
@@ -189,6 +207,12 @@ fn main() {
             elapsed.as_secs_f64(),
             percentile(&lat, 0.50).as_secs_f64() * 1e3,
             percentile(&lat, 0.99).as_secs_f64() * 1e3,
+        );
+        println!(
+            "CPU during the run: provisiond {server_cpu:.2} s ({:.0} us per signature), \
+             bench client {client_cpu:.2} s, wall {:.2} s",
+            server_cpu / ok.max(1) as f64 * 1e6,
+            elapsed.as_secs_f64(),
         );
     });
     // SAFETY: kill(2) on our own child.

@@ -131,26 +131,58 @@ impl JwtKeys {
     }
 }
 
-/// The self-hosted [`Authenticator`]: our own ID tokens.
+/// How many verified tokens the authenticator remembers.
+const CACHE_LEN: usize = 4096;
+
+/// The self-hosted [`Authenticator`]: our own ID tokens. A client sends the same token with
+/// every request for an hour, so verified tokens are remembered (by SHA-256, with their
+/// expiry, which is still checked on every request) instead of verifying the signature again.
 pub struct JwtAuthenticator {
     keys: std::sync::Arc<JwtKeys>,
+    verified: std::sync::Mutex<std::collections::HashMap<[u8; 32], (String, String, i64)>>,
 }
 
 impl JwtAuthenticator {
     /// Verifies with `keys`.
     pub fn new(keys: std::sync::Arc<JwtKeys>) -> Self {
-        Self { keys }
+        Self {
+            keys,
+            verified: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
     }
 }
 
 #[async_trait]
 impl Authenticator for JwtAuthenticator {
     async fn authenticate(&self, parts: &Parts) -> Result<Caller, ApiError> {
+        use sha2::Digest;
         let token = bearer_token(parts)?;
-        let claims = self.keys.verify(token, super::db::now_secs())?;
+        let now = super::db::now_secs();
+        let digest: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+        let cached = self
+            .verified
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&digest)
+            .cloned();
+        let (sub, email) = match cached {
+            Some((sub, email, exp)) if exp > now => (sub, email),
+            _ => {
+                let claims = self.keys.verify(token, now)?;
+                let mut cache = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+                if cache.len() >= CACHE_LEN {
+                    cache.clear();
+                }
+                cache.insert(
+                    digest,
+                    (claims.sub.clone(), claims.email.clone(), claims.exp),
+                );
+                (claims.sub, claims.email)
+            }
+        };
         Ok(Caller {
-            user_id: UserId(claims.sub),
-            email: Some(claims.email),
+            user_id: UserId(sub),
+            email: Some(email),
         })
     }
 }
