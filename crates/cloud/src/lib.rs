@@ -7,6 +7,8 @@
 //! - [`service`]: the provisioning logic; [`router::router`]: the HTTP API.
 //! - `local` (feature `selfhosted`): SQLite, local CA, accounts, mosquitto: `provisiond`.
 
+#![warn(missing_docs)]
+
 pub mod accounts;
 pub mod backend;
 pub mod csr;
