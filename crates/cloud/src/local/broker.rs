@@ -62,11 +62,13 @@ impl Broker {
                 "mosquitto not found at {bin}: install the 'mosquitto' package"
             )));
         }
+        let log_path = self.dir.join("mosquitto.log");
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(self.dir.join("mosquitto.log"))
+            .open(&log_path)
             .map_err(|e| internal("opening mosquitto.log", e))?;
+        let offset = log.metadata().map(|m| m.len()).unwrap_or(0);
         let log2 = log.try_clone().map_err(|e| internal("mosquitto.log", e))?;
         let child = Command::new(&bin)
             .arg("-c")
@@ -79,28 +81,28 @@ impl Broker {
             .map_err(|e| internal("starting mosquitto", e))?;
         *slot = Some(child);
         drop(slot);
-        self.wait_ready().await
+        self.wait_ready(offset).await
     }
 
-    async fn wait_ready(&self) -> Result<(), BackendError> {
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-                .await
-                .is_ok()
-            {
+    /// Waits for mosquitto's "running" line (written once its listener is bound), so a port
+    /// held by another process is reported instead of mistaken for ours.
+    async fn wait_ready(&self, offset: u64) -> Result<(), BackendError> {
+        let log = self.dir.join("mosquitto.log");
+        for _ in 0..500 {
+            if logged_since(&log, offset, " running") {
                 return Ok(());
             }
             let mut slot = self.child.lock().await;
             if let Some(child) = slot.as_mut()
                 && let Ok(Some(status)) = child.try_wait()
             {
-                return Err(BackendError::Internal(format!(
+                return Err(BackendError::Unavailable(format!(
                     "mosquitto exited ({status}); see {}",
-                    self.dir.join("mosquitto.log").display()
+                    log.display()
                 )));
             }
             drop(slot);
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
         Err(BackendError::Unavailable(
             "mosquitto did not start listening".into(),
@@ -123,7 +125,7 @@ impl Broker {
             }
         }
         for _ in 0..500 {
-            if reloaded_since(&log, before) {
+            if logged_since(&log, before, "Reloading config") {
                 return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -146,8 +148,8 @@ impl Broker {
     }
 }
 
-/// Whether mosquitto logged a reload (the line it writes as it reloads) after byte `offset`.
-fn reloaded_since(log: &Path, offset: u64) -> bool {
+/// Whether mosquitto logged `needle` after byte `offset` of its log.
+fn logged_since(log: &Path, offset: u64, needle: &str) -> bool {
     use std::io::{Read, Seek, SeekFrom};
     let Ok(mut f) = std::fs::File::open(log) else {
         return false;
@@ -155,7 +157,7 @@ fn reloaded_since(log: &Path, offset: u64) -> bool {
     let mut tail = String::new();
     f.seek(SeekFrom::Start(offset)).is_ok()
         && f.read_to_string(&mut tail).is_ok()
-        && tail.contains("Reloading config")
+        && tail.contains(needle)
 }
 
 fn write_config(dir: &Path, bind: &str, port: u16) -> Result<(), BackendError> {

@@ -21,14 +21,20 @@ pub fn hello_serial(topic: &str) -> Option<Serial> {
     Serial::parse(sn).ok()
 }
 
-/// Starts the watcher task.
+/// Starts the watcher task. The receiver fires once the first subscription is acknowledged,
+/// so the server can announce readiness only when no hello can be missed.
 pub fn spawn(
     store: SqliteStore,
     host: String,
     port: u16,
     tls: Arc<rustls::ClientConfig>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+) -> (
+    tokio::task::JoinHandle<()>,
+    tokio::sync::oneshot::Receiver<()>,
+) {
+    let (subscribed, on_subscribed) = tokio::sync::oneshot::channel();
+    let mut subscribed = Some(subscribed);
+    let task = tokio::spawn(async move {
         let mut opts = MqttOptions::new(SERVICE_CLIENT_CN, host, port);
         opts.set_keep_alive(Duration::from_secs(30));
         opts.set_clean_session(true);
@@ -40,6 +46,11 @@ pub fn spawn(
                     // A clean session forgets subscriptions: subscribe after every connect.
                     if let Err(e) = client.try_subscribe(HELLO_FILTER, QoS::AtLeastOnce) {
                         tracing::warn!(error = %e, "subscribing to hellos failed");
+                    }
+                }
+                Ok(Event::Incoming(Packet::SubAck(_))) => {
+                    if let Some(tx) = subscribed.take() {
+                        let _ = tx.send(());
                     }
                 }
                 Ok(Event::Incoming(Packet::Publish(p))) => {
@@ -58,5 +69,6 @@ pub fn spawn(
                 }
             }
         }
-    })
+    });
+    (task, on_subscribed)
 }

@@ -103,11 +103,8 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     )?;
     publish_crl(&data.db, &data.ca, &dir)?;
 
-    let mqtt_port = match opts.mqtt_port {
-        0 => free_port()?,
-        p => p,
-    };
-    let broker = Arc::new(Broker::start(&dir, &opts.mqtt_bind, mqtt_port).await?);
+    let broker = Arc::new(start_broker(&dir, &opts).await?);
+    let mqtt_port = broker.port();
 
     let store = SqliteStore::new(data.db.clone());
     let service_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
@@ -117,7 +114,14 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         service_cert.der.clone(),
         service_key.serialize_der(),
     )?;
-    let watcher = mqtt_watch::spawn(store.clone(), "127.0.0.1".into(), mqtt_port, mqtt_tls);
+    let (watcher, subscribed) =
+        mqtt_watch::spawn(store.clone(), "127.0.0.1".into(), mqtt_port, mqtt_tls);
+    if tokio::time::timeout(std::time::Duration::from_secs(15), subscribed)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the hello subscription is not confirmed yet; last_seen may lag");
+    }
 
     let info = BrokerInfo {
         host: opts.public_host.clone(),
@@ -187,6 +191,22 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(dir.join("provisiond.pid"));
     tracing::info!("provisiond stopped");
     Ok(())
+}
+
+/// Starts mosquitto; with port 0, on a free port, trying again on another one if the port was
+/// taken between our probe and mosquitto's bind (parallel servers in tests do that).
+async fn start_broker(dir: &Path, opts: &ServeOptions) -> Result<Broker, BackendError> {
+    if opts.mqtt_port != 0 {
+        return Broker::start(dir, &opts.mqtt_bind, opts.mqtt_port).await;
+    }
+    let mut last = None;
+    for _ in 0..5 {
+        match Broker::start(dir, &opts.mqtt_bind, free_port()?).await {
+            Ok(b) => return Ok(b),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| BackendError::Unavailable("mosquitto did not start".into())))
 }
 
 /// Tells a running `provisiond serve` on `dir` to re-read revocations (SIGHUP).
