@@ -1,0 +1,314 @@
+//! The serial registry and device bindings in DynamoDB: `cloud::backend::DeviceStore` over
+//! the lab's table `DSN` (key `sn`), plus `DSN_last_seen`, which the IoT rule writes.
+//!
+//! An item in `DSN` exists for every registered serial (the lab's items hold only `sn`). This
+//! service adds `owner` (the Cognito `sub` of the first user who provisioned the device),
+//! `certificateId`, `status`, `provisionedAt`, and while a certificate is being made a lease
+//! (`leaseToken`, `leaseUntil`, seconds since the epoch). Taking and returning the lease are
+//! single conditional writes: of two simultaneous requests for one serial exactly one gets
+//! the lease, so exactly one certificate ends up active.
+
+use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use cloud::backend::{
+    BackendError, CertificateId, DeviceRecord, DeviceStore, LeaseToken, StoreError,
+};
+use cloud::identity::UserId;
+use cloud::serial::Serial;
+use time::OffsetDateTime;
+
+use crate::error::backend_error;
+
+/// Values of the `status` attribute (informational: the core derives the API's status from
+/// the certificate id and last_seen).
+pub mod status {
+    /// Registered, never provisioned (or released).
+    pub const REGISTERED: &str = "registered";
+    /// Has an active certificate.
+    pub const PROVISIONED: &str = "provisioned";
+}
+
+/// DynamoDB tables of the service.
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+    last_seen_table: String,
+}
+
+impl DynamoStore {
+    /// Uses `table` (the template's `DSN`) and `last_seen_table` (`DSN_last_seen`).
+    pub fn new(
+        client: Client,
+        table: impl Into<String>,
+        last_seen_table: impl Into<String>,
+    ) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            last_seen_table: last_seen_table.into(),
+        }
+    }
+
+    /// Admin: registers a serial; `false` if it was already registered (its item is kept).
+    pub async fn register(&self, sn: &Serial) -> Result<bool, BackendError> {
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("sn", s(sn.as_str()))
+            .item("status", s(status::REGISTERED))
+            .condition_expression("attribute_not_exists(sn)")
+            .send()
+            .await;
+        conditional(put.map(drop), "dynamodb:PutItem")
+    }
+
+    /// Admin: unbinds the device (the next user to provision it owns it) and forgets its
+    /// certificate id; the next provisioning retires the certificate. `false` if the serial
+    /// is not registered.
+    pub async fn release(&self, sn: &Serial) -> Result<bool, BackendError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("sn", s(sn.as_str()))
+            .update_expression("SET #status = :registered REMOVE #owner, #cert, #at")
+            .condition_expression("attribute_exists(sn)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_names("#cert", "certificateId")
+            .expression_attribute_names("#at", "provisionedAt")
+            .expression_attribute_values(":registered", s(status::REGISTERED))
+            .send()
+            .await;
+        conditional(update.map(drop), "dynamodb:UpdateItem")
+    }
+
+    /// Writes a hello the way the IoT rule does (`lastSeen` in ms since the epoch). For tests
+    /// and tools: the rule engine itself is not part of any local AWS emulation.
+    pub async fn record_seen(&self, sn: &Serial, at_ms: u64) -> Result<(), BackendError> {
+        self.client
+            .put_item()
+            .table_name(&self.last_seen_table)
+            .item("sn", s(sn.as_str()))
+            .item("lastSeen", AttributeValue::N(at_ms.to_string()))
+            .send()
+            .await
+            .map_err(|e| backend_error("dynamodb:PutItem", e))?;
+        Ok(())
+    }
+
+    async fn last_seen(&self, sn: &Serial) -> Result<Option<OffsetDateTime>, BackendError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.last_seen_table)
+            .key("sn", s(sn.as_str()))
+            .send()
+            .await
+            .map_err(|e| backend_error("dynamodb:GetItem", e))?;
+        let Some(value) = out.item.as_ref().and_then(|i| i.get("lastSeen")) else {
+            return Ok(None);
+        };
+        let ms: i128 = match value {
+            AttributeValue::N(v) => v
+                .parse()
+                .map_err(|_| internal(format!("lastSeen of {sn} is not a number")))?,
+            _ => return Err(internal(format!("lastSeen of {sn} is not a number"))),
+        };
+        OffsetDateTime::from_unix_timestamp_nanos(ms * 1_000_000)
+            .map(Some)
+            .map_err(|_| internal(format!("lastSeen of {sn} is out of range")))
+    }
+
+    async fn item(
+        &self,
+        sn: &Serial,
+    ) -> Result<Option<HashMap<String, AttributeValue>>, BackendError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("sn", s(sn.as_str()))
+            // Strongly consistent: it decides who owns a device.
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| backend_error("dynamodb:GetItem", e))?;
+        Ok(out.item)
+    }
+}
+
+#[async_trait]
+impl DeviceStore for DynamoStore {
+    async fn device(&self, sn: &Serial) -> Result<Option<DeviceRecord>, BackendError> {
+        let Some(item) = self.item(sn).await? else {
+            return Ok(None);
+        };
+        let mut record = record(sn, &item)?;
+        record.last_seen = self.last_seen(sn).await?;
+        Ok(Some(record))
+    }
+
+    async fn begin_provisioning(
+        &self,
+        sn: &Serial,
+        owner: &UserId,
+        lease: &LeaseToken,
+        lease_secs: u64,
+    ) -> Result<DeviceRecord, StoreError> {
+        let now = now_secs();
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("sn", s(sn.as_str()))
+            .update_expression(
+                "SET #owner = if_not_exists(#owner, :user), #token = :token, #until = :until",
+            )
+            .condition_expression(
+                "attribute_exists(sn) AND (attribute_not_exists(#owner) OR #owner = :user) \
+                 AND (attribute_not_exists(#until) OR #until < :now)",
+            )
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_names("#token", "leaseToken")
+            .expression_attribute_names("#until", "leaseUntil")
+            .expression_attribute_values(":user", s(&owner.0))
+            .expression_attribute_values(":token", s(&lease.0))
+            .expression_attribute_values(
+                ":until",
+                AttributeValue::N((now + lease_secs).to_string()),
+            )
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match update {
+            Ok(out) => Ok(record(sn, &out.attributes.unwrap_or_default())?),
+            Err(e) if is_condition_failure(&e) => {
+                // One of three conditions failed; the item says which.
+                let item = self.item(sn).await?;
+                Err(match item.as_ref().map(|i| record(sn, i)).transpose()? {
+                    None => StoreError::UnknownSerial,
+                    Some(r) if r.owner.as_ref().is_some_and(|o| o != owner) => {
+                        StoreError::OwnedByAnotherUser
+                    }
+                    Some(_) => StoreError::Busy,
+                })
+            }
+            Err(e) => Err(backend_error("dynamodb:UpdateItem", e).into()),
+        }
+    }
+
+    async fn finish_provisioning(
+        &self,
+        sn: &Serial,
+        lease: &LeaseToken,
+        certificate: &CertificateId,
+    ) -> Result<(), StoreError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("sn", s(sn.as_str()))
+            .update_expression(
+                "SET #cert = :cert, #status = :provisioned, #at = :now REMOVE #token, #until",
+            )
+            .condition_expression("#token = :token")
+            .expression_attribute_names("#cert", "certificateId")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#at", "provisionedAt")
+            .expression_attribute_names("#token", "leaseToken")
+            .expression_attribute_names("#until", "leaseUntil")
+            .expression_attribute_values(":cert", s(&certificate.0))
+            .expression_attribute_values(":provisioned", s(status::PROVISIONED))
+            .expression_attribute_values(":now", AttributeValue::N(now_secs().to_string()))
+            .expression_attribute_values(":token", s(&lease.0))
+            .send()
+            .await;
+        match conditional(update.map(drop), "dynamodb:UpdateItem")? {
+            true => Ok(()),
+            false => Err(StoreError::LeaseLost),
+        }
+    }
+
+    async fn abort_provisioning(
+        &self,
+        sn: &Serial,
+        lease: &LeaseToken,
+    ) -> Result<(), BackendError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("sn", s(sn.as_str()))
+            .update_expression("REMOVE #token, #until")
+            .condition_expression("#token = :token")
+            .expression_attribute_names("#token", "leaseToken")
+            .expression_attribute_names("#until", "leaseUntil")
+            .expression_attribute_values(":token", s(&lease.0))
+            .send()
+            .await;
+        // Not holding the lease any more is fine: there is nothing to give back.
+        conditional(update.map(drop), "dynamodb:UpdateItem").map(drop)
+    }
+}
+
+fn is_condition_failure<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+}
+
+/// `Ok(true)` if the write happened, `Ok(false)` if its condition did not hold.
+fn conditional<E, R>(
+    result: Result<(), SdkError<E, R>>,
+    operation: &'static str,
+) -> Result<bool, BackendError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    match result {
+        Ok(()) => Ok(true),
+        Err(e) if is_condition_failure(&e) => Ok(false),
+        Err(e) => Err(backend_error(operation, e)),
+    }
+}
+
+fn record(
+    sn: &Serial,
+    item: &HashMap<String, AttributeValue>,
+) -> Result<DeviceRecord, BackendError> {
+    let text = |name: &str| match item.get(name) {
+        None => Ok(None),
+        Some(AttributeValue::S(v)) => Ok(Some(v.clone())),
+        Some(_) => Err(internal(format!(
+            "attribute {name} of {sn} is not a string"
+        ))),
+    };
+    Ok(DeviceRecord {
+        sn: sn.clone(),
+        owner: text("owner")?.map(UserId),
+        certificate_id: text("certificateId")?.map(CertificateId),
+        last_seen: None,
+    })
+}
+
+fn internal(message: String) -> BackendError {
+    BackendError::Internal(message)
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn s(v: &str) -> AttributeValue {
+    AttributeValue::S(v.to_owned())
+}
