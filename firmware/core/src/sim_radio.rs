@@ -171,7 +171,7 @@ impl Radio for SimRadio {
                 auth: ap.auth,
             })
             .collect();
-        v.sort_by(|a, b| b.rssi.cmp(&a.rssi));
+        v.sort_by_key(|e| core::cmp::Reverse(e.rssi));
         v
     }
 

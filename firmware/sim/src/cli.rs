@@ -65,6 +65,7 @@ pub struct Args {
 /// Whether a serial has the agreed syntax.
 pub fn valid_serial(s: &str) -> bool {
     (4..=32).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         && s.as_bytes()[0].is_ascii_alphanumeric()
 }

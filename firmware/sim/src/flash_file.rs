@@ -38,12 +38,17 @@ pub struct FlashFile {
 impl FlashFile {
     /// Tracks `path`, starting from `current` contents.
     pub fn new(path: Option<PathBuf>, current: &[u8]) -> Self {
-        Self { path, last: current.to_vec() }
+        Self {
+            path,
+            last: current.to_vec(),
+        }
     }
 
     /// Writes `bytes` if they changed. The file holds keys: it is created mode 0600.
     pub fn sync(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
-        let Some(path) = &self.path else { return Ok(()) };
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
         if bytes == self.last {
             return Ok(());
         }
@@ -52,7 +57,9 @@ impl FlashFile {
         opts.write(true).create(true).truncate(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut f = opts.open(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
+        let mut f = opts
+            .open(&tmp)
+            .with_context(|| format!("writing {}", tmp.display()))?;
         f.write_all(bytes)?;
         f.sync_all()?;
         fs::rename(&tmp, path)?;

@@ -45,7 +45,10 @@ impl Host {
     pub fn new(mut device: SimDevice, flash: FlashFile) -> Self {
         let start = Instant::now();
         device.boot(EPOCH_MS);
-        let host = Self { inner: Arc::new(Mutex::new(Inner { device, flash })), start };
+        let host = Self {
+            inner: Arc::new(Mutex::new(Inner { device, flash })),
+            start,
+        };
         host.after_step(&mut host.lock());
         host
     }
@@ -106,22 +109,46 @@ impl Host {
 fn log_event(e: &Event, now_ms: u64) {
     let msg = match e {
         Event::ProvisioningOpened { ssid, deadline_ms } => {
-            format!("SoftAP {ssid} open; provisioning window closes in {} s", deadline_ms.saturating_sub(now_ms) / 1000)
+            format!(
+                "SoftAP {ssid} open; provisioning window closes in {} s",
+                deadline_ms.saturating_sub(now_ms) / 1000
+            )
         }
-        Event::WindowExpired => "provisioning window expired: SoftAP closed (restart with --factory-reset to reopen)".into(),
+        Event::WindowExpired => {
+            "provisioning window expired: SoftAP closed (restart with --factory-reset to reopen)"
+                .into()
+        }
         Event::SessionEstablished => "secure session established".into(),
-        Event::SessionRejected { failures } => format!("session rejected: wrong proof of possession ({failures} in a row)"),
+        Event::SessionRejected { failures } => {
+            format!("session rejected: wrong proof of possession ({failures} in a row)")
+        }
         Event::Locked { until_ms } => {
-            format!("provisioning locked for {} s after too many wrong proofs of possession", until_ms.saturating_sub(now_ms).div_ceil(1000))
+            format!(
+                "provisioning locked for {} s after too many wrong proofs of possession",
+                until_ms.saturating_sub(now_ms).div_ceil(1000)
+            )
         }
         Event::Connecting { ssid } => format!("joining Wi-Fi {:?}", String::from_utf8_lossy(ssid)),
-        Event::Connected { ip } => format!("Wi-Fi connected, address {}.{}.{}.{}", ip[0], ip[1], ip[2], ip[3]),
-        Event::ConnectFailed(JoinFailure::AuthError) => "Wi-Fi join failed: wrong passphrase (AuthError)".into(),
-        Event::ConnectFailed(JoinFailure::NetworkNotFound) => "Wi-Fi join failed: network not found".into(),
-        Event::Committed { sequence } => format!("credentials committed to flash (record {sequence})"),
-        Event::CommitFailed => "committing credentials to flash failed; previous record kept".into(),
+        Event::Connected { ip } => format!(
+            "Wi-Fi connected, address {}.{}.{}.{}",
+            ip[0], ip[1], ip[2], ip[3]
+        ),
+        Event::ConnectFailed(JoinFailure::AuthError) => {
+            "Wi-Fi join failed: wrong passphrase (AuthError)".into()
+        }
+        Event::ConnectFailed(JoinFailure::NetworkNotFound) => {
+            "Wi-Fi join failed: network not found".into()
+        }
+        Event::Committed { sequence } => {
+            format!("credentials committed to flash (record {sequence})")
+        }
+        Event::CommitFailed => {
+            "committing credentials to flash failed; previous record kept".into()
+        }
         Event::ProvisioningDone => "provisioning done: SoftAP closed".into(),
-        Event::MqttConnecting { host, port } => format!("MQTT: connecting to {host}:{port} (mutual TLS)"),
+        Event::MqttConnecting { host, port } => {
+            format!("MQTT: connecting to {host}:{port} (mutual TLS)")
+        }
         Event::MqttFailed(reason) => format!("MQTT: connection failed: {reason}; retrying"),
         Event::Online { topic } => format!("MQTT: hello published on {topic}; device online"),
         Event::ProvisioningReset => "provisioning reset by the app".into(),

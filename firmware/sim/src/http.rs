@@ -32,16 +32,22 @@ impl std::fmt::Display for LinkDown {
 impl std::error::Error for LinkDown {}
 
 fn session_cookie(req: &Request<Incoming>) -> Option<u32> {
-    req.headers().get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == "session").then(|| v.trim().parse().ok()).flatten()
-    })
+    req.headers()
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == "session").then(|| v.trim().parse().ok()).flatten()
+        })
 }
 
 fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from(text.to_owned())));
     *r.status_mut() = status;
-    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     r
 }
 
@@ -50,20 +56,36 @@ async fn serve(host: Host, req: Request<Incoming>) -> Result<Response<Full<Bytes
         return Err(LinkDown);
     }
     if req.method() != Method::POST {
-        return Ok(plain(StatusCode::METHOD_NOT_ALLOWED, "only POST /<endpoint>"));
+        return Ok(plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "only POST /<endpoint>",
+        ));
     }
     let endpoint = req.uri().path().trim_start_matches('/').to_owned();
     let cookie = session_cookie(&req);
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
-        Err(_) => return Ok(plain(StatusCode::PAYLOAD_TOO_LARGE, "InvalidProto: body larger than 4096 bytes")),
+        Err(_) => {
+            return Ok(plain(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "InvalidProto: body larger than 4096 bytes",
+            ));
+        }
     };
     let host2 = host.clone();
-    let out = tokio::task::spawn_blocking(move || host2.handle(&endpoint, cookie, &body)).await.map_err(|_| LinkDown)?;
+    let out = tokio::task::spawn_blocking(move || host2.handle(&endpoint, cookie, &body))
+        .await
+        .map_err(|_| LinkDown)?;
     let mut resp = Response::new(Full::new(Bytes::from(out.body)));
-    *resp.status_mut() = StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let ctype = if out.status == 200 { "application/octet-stream" } else { "text/plain" };
-    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(ctype));
+    *resp.status_mut() =
+        StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let ctype = if out.status == 200 {
+        "application/octet-stream"
+    } else {
+        "text/plain"
+    };
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(ctype));
     if let Some(c) = out.set_cookie {
         if let Ok(v) = HeaderValue::from_str(&format!("session={c}")) {
             resp.headers_mut().insert(SET_COOKIE, v);
@@ -83,7 +105,9 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 /// Accepts connections forever.
 pub async fn run(listener: TcpListener, host: Host) -> Infallible {
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
         if !host.reachable() {
             drop(stream);
             continue;
@@ -91,7 +115,10 @@ pub async fn run(listener: TcpListener, host: Host) -> Infallible {
         let host = host.clone();
         tokio::spawn(async move {
             let svc = service_fn(move |req| serve(host.clone(), req));
-            let _ = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), svc).await;
+            let _ = http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
         });
     }
 }

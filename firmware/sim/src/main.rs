@@ -26,7 +26,9 @@ fn random_pop() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut b = [0u8; 8];
     getrandom::fill(&mut b).expect("operating system random source unavailable");
-    b.iter().map(|x| ALPHABET[*x as usize % ALPHABET.len()] as char).collect()
+    b.iter()
+        .map(|x| ALPHABET[*x as usize % ALPHABET.len()] as char)
+        .collect()
 }
 
 /// The manufacture step: turn the label code into what the device stores.
@@ -67,10 +69,15 @@ impl rand_core::TryCryptoRng for OsRng {}
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if !valid_serial(&args.serial) {
-        bail!("invalid serial {:?}: 4..=32 characters of A-Z a-z 0-9 _ -, starting with a letter or digit", args.serial);
+        bail!(
+            "invalid serial {:?}: 4..=32 characters of A-Z a-z 0-9 _ -, starting with a letter or digit",
+            args.serial
+        );
     }
     let pop = match &args.pop {
-        Some(p) if p.is_empty() && args.security != 0 => bail!("the PoP must not be empty at security {}", args.security),
+        Some(p) if p.is_empty() && args.security != 0 => {
+            bail!("the PoP must not be empty at security {}", args.security)
+        }
         Some(p) => p.clone(),
         None => random_pop(),
     };
@@ -98,8 +105,13 @@ fn main() -> anyhow::Result<()> {
     config.post_connect_grace_ms = args.grace_secs.saturating_mul(1000);
     let softap = config.softap_ssid.clone();
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let listener = runtime.block_on(http::bind(args.listen)).with_context(|| format!("listening on {}", args.listen))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let listener = runtime
+        .block_on(http::bind(args.listen))
+        .with_context(|| format!("listening on {}", args.listen))?;
     let listen = listener.local_addr()?;
 
     let label = json!({
@@ -116,9 +128,20 @@ fn main() -> anyhow::Result<()> {
     drop(out);
 
     let mqtt = mqtt::SimMqtt::new(runtime.handle().clone());
-    let device = Device::new(config, Hardware { radio, flash, mqtt, entropy: OsEntropy });
+    let device = Device::new(
+        config,
+        Hardware {
+            radio,
+            flash,
+            mqtt,
+            entropy: OsEntropy,
+        },
+    );
     let host = Host::new(device, flash_file);
-    eprintln!("device-sim: serial {} security {} listening on http://{listen}", args.serial, args.security);
+    eprintln!(
+        "device-sim: serial {} security {} listening on http://{listen}",
+        args.serial, args.security
+    );
     runtime.block_on(async move {
         tokio::spawn(host.clone().run_ticks());
         tokio::select! {

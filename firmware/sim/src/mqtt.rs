@@ -20,7 +20,12 @@ pub struct SimMqtt {
 impl SimMqtt {
     /// A connector spawning its tasks on `runtime`.
     pub fn new(runtime: tokio::runtime::Handle) -> Self {
-        Self { state: Arc::new(Mutex::new(MqttState::Idle)), client: None, task: None, runtime }
+        Self {
+            state: Arc::new(Mutex::new(MqttState::Idle)),
+            client: None,
+            task: None,
+            runtime,
+        }
     }
 }
 
@@ -30,11 +35,13 @@ fn tls(params: &MqttConnect) -> Result<rustls::ClientConfig, String> {
         let cert = cert.map_err(|e| format!("server CA: {e}"))?;
         roots.add(cert).map_err(|e| format!("server CA: {e}"))?;
     }
-    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(params.cert_chain_pem.as_bytes())
-        .collect::<Result<_, _>>()
-        .map_err(|e| format!("certificate chain: {e}"))?;
+    let chain: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(params.cert_chain_pem.as_bytes())
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("certificate chain: {e}"))?;
     // The key's content never goes into an error message.
-    let key = PrivateKeyDer::from_pem_slice(params.key_pem.as_bytes()).map_err(|_| "device key is not a PEM private key".to_string())?;
+    let key = PrivateKeyDer::from_pem_slice(params.key_pem.as_bytes())
+        .map_err(|_| "device key is not a PEM private key".to_string())?;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -56,7 +63,9 @@ impl MqttConnector for SimMqtt {
         };
         let mut opts = MqttOptions::new(params.client_id.clone(), params.host.clone(), params.port);
         opts.set_keep_alive(Duration::from_secs(30));
-        opts.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(Arc::new(config))));
+        opts.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(
+            Arc::new(config),
+        )));
         let _guard = self.runtime.enter();
         let (client, mut eventloop) = AsyncClient::new(opts, 10);
         let state = self.state.clone();
@@ -64,7 +73,9 @@ impl MqttConnector for SimMqtt {
         self.task = Some(self.runtime.spawn(async move {
             loop {
                 match eventloop.poll().await {
-                    Ok(Event::Incoming(Packet::ConnAck(_))) => *state.lock().unwrap() = MqttState::Connected,
+                    Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                        *state.lock().unwrap() = MqttState::Connected
+                    }
                     Ok(_) => {}
                     Err(e) => {
                         *state.lock().unwrap() = MqttState::Failed(e.to_string());
@@ -82,7 +93,9 @@ impl MqttConnector for SimMqtt {
 
     fn publish(&mut self, topic: &str, payload: &[u8]) -> bool {
         match &self.client {
-            Some(c) => c.try_publish(topic, QoS::AtLeastOnce, false, payload.to_vec()).is_ok(),
+            Some(c) => c
+                .try_publish(topic, QoS::AtLeastOnce, false, payload.to_vec())
+                .is_ok(),
             None => false,
         }
     }

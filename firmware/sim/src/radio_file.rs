@@ -26,28 +26,40 @@ struct Ap {
 }
 
 fn auth(s: &str) -> anyhow::Result<AuthMode> {
-    Ok(match s.to_ascii_lowercase().replace(['-', '_', '/'], "").as_str() {
-        "open" => AuthMode::Open,
-        "wep" => AuthMode::Wep,
-        "wpapsk" | "wpa" => AuthMode::WpaPsk,
-        "wpa2psk" | "wpa2" => AuthMode::Wpa2Psk,
-        "wpawpa2psk" | "wpawpa2" => AuthMode::WpaWpa2Psk,
-        "wpa2enterprise" => AuthMode::Wpa2Enterprise,
-        "wpa3psk" | "wpa3" => AuthMode::Wpa3Psk,
-        "wpa2wpa3psk" | "wpa2wpa3" => AuthMode::Wpa2Wpa3Psk,
-        other => bail!("unknown auth mode {other:?} (open, wep, wpa, wpa2, wpa_wpa2, wpa2_enterprise, wpa3, wpa2_wpa3)"),
-    })
+    Ok(
+        match s.to_ascii_lowercase().replace(['-', '_', '/'], "").as_str() {
+            "open" => AuthMode::Open,
+            "wep" => AuthMode::Wep,
+            "wpapsk" | "wpa" => AuthMode::WpaPsk,
+            "wpa2psk" | "wpa2" => AuthMode::Wpa2Psk,
+            "wpawpa2psk" | "wpawpa2" => AuthMode::WpaWpa2Psk,
+            "wpa2enterprise" => AuthMode::Wpa2Enterprise,
+            "wpa3psk" | "wpa3" => AuthMode::Wpa3Psk,
+            "wpa2wpa3psk" | "wpa2wpa3" => AuthMode::Wpa2Wpa3Psk,
+            other => bail!(
+                "unknown auth mode {other:?} (open, wep, wpa, wpa2, wpa_wpa2, wpa2_enterprise, wpa3, wpa2_wpa3)"
+            ),
+        },
+    )
 }
 
 fn bssid(s: &str) -> anyhow::Result<[u8; 6]> {
-    let parts: Vec<u8> = s.split(':').map(|p| u8::from_str_radix(p, 16)).collect::<Result<_, _>>().context("bssid must be aa:bb:cc:dd:ee:ff")?;
-    parts.try_into().map_err(|_| anyhow::anyhow!("bssid must have 6 bytes"))
+    let parts: Vec<u8> = s
+        .split(':')
+        .map(|p| u8::from_str_radix(p, 16))
+        .collect::<Result<_, _>>()
+        .context("bssid must be aa:bb:cc:dd:ee:ff")?;
+    parts
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("bssid must have 6 bytes"))
 }
 
 /// Reads and validates a radio environment file.
 pub fn load(path: &Path) -> anyhow::Result<Vec<SimAp>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading radio file {}", path.display()))?;
-    let file: File = serde_json::from_str(&text).with_context(|| format!("parsing radio file {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading radio file {}", path.display()))?;
+    let file: File = serde_json::from_str(&text)
+        .with_context(|| format!("parsing radio file {}", path.display()))?;
     file.access_points
         .into_iter()
         .enumerate()

@@ -56,13 +56,30 @@ fn provisioning_over_http_at_every_security_level_with_an_8k_chain() {
         while chain.len() < 8 * 1024 {
             chain.push_str(&Ca::new("intermediate").cert.pem());
         }
-        assert_eq!(c.transfer(TransferKind::KindCertificateChain, chain.as_bytes(), 3500).unwrap(), IotStatus::Ok, "level {level}");
+        assert_eq!(
+            c.transfer(TransferKind::KindCertificateChain, chain.as_bytes(), 3500)
+                .unwrap(),
+            IotStatus::Ok,
+            "level {level}"
+        );
         // Nothing listens on port 1: MQTT fails and retries, provisioning is unaffected.
-        assert_eq!(c.transfer(TransferKind::KindMqttSettings, &mqtt_settings(&serial, &ca.cert.pem(), 1), 3500).unwrap(), IotStatus::Ok);
+        assert_eq!(
+            c.transfer(
+                TransferKind::KindMqttSettings,
+                &mqtt_settings(&serial, &ca.cert.pem(), 1),
+                3500
+            )
+            .unwrap(),
+            IotStatus::Ok
+        );
         assert_eq!(c.set_config(HOME, GOOD).unwrap(), Status::Success as i32);
         assert_eq!(c.apply().unwrap(), Status::Success as i32);
         let s = wait_status(&mut c, Duration::from_secs(20));
-        assert_eq!(s.sta_state, WifiStationState::Connected as i32, "level {level}: {s:?}");
+        assert_eq!(
+            s.sta_state,
+            WifiStationState::Connected as i32,
+            "level {level}: {s:?}"
+        );
     }
 }
 
@@ -71,8 +88,14 @@ fn wrong_pop_is_a_clear_error_and_locks_after_five_attempts() {
     let sim = Sim::start("SN-POP-1", &["--security", "2"]);
     for attempt in 0..5 {
         let mut c = sim.client();
-        let err = c.establish(security(2, b"not-the-code"), &mut TestEntropy(attempt)).unwrap_err();
-        assert_eq!(err, ClientFailure::Handshake(ClientError::WrongPop), "attempt {attempt}");
+        let err = c
+            .establish(security(2, b"not-the-code"), &mut TestEntropy(attempt))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            ClientFailure::Handshake(ClientError::WrongPop),
+            "attempt {attempt}"
+        );
     }
     let mut c = sim.client();
     match c.establish(security(2, POP.as_bytes()), &mut TestEntropy(77)) {
@@ -88,20 +111,43 @@ fn wrong_passphrase_then_correction_connects_without_reset() {
     c.set_config(HOME, b"wrong horse battery").unwrap();
     c.apply().unwrap();
     let s = wait_status(&mut c, Duration::from_secs(10));
-    assert_eq!(s.state, Some(resp_get_status::State::FailReason(WifiConnectFailedReason::AuthError as i32)));
+    assert_eq!(
+        s.state,
+        Some(resp_get_status::State::FailReason(
+            WifiConnectFailedReason::AuthError as i32
+        ))
+    );
     c.set_config(HOME, GOOD).unwrap();
     c.apply().unwrap();
-    assert_eq!(wait_status(&mut c, Duration::from_secs(10)).sta_state, WifiStationState::Connected as i32);
+    assert_eq!(
+        wait_status(&mut c, Duration::from_secs(10)).sta_state,
+        WifiStationState::Connected as i32
+    );
 }
 
 #[test]
 fn the_link_drops_after_apply_and_comes_back_with_the_result() {
-    let sim = Sim::start("SN-DROP-1", &["--security", "0", "--drop-link-after-apply", "--drop-link-ms", "1500"]);
+    let sim = Sim::start(
+        "SN-DROP-1",
+        &[
+            "--security",
+            "0",
+            "--drop-link-after-apply",
+            "--drop-link-ms",
+            "1500",
+        ],
+    );
     let mut c = sim.session(0);
     c.set_config(HOME, GOOD).unwrap();
     c.apply().unwrap();
-    assert!(matches!(c.status(), Err(ClientFailure::Transport(_))), "link should be down right after apply");
-    assert_eq!(wait_status(&mut c, Duration::from_secs(10)).sta_state, WifiStationState::Connected as i32);
+    assert!(
+        matches!(c.status(), Err(ClientFailure::Transport(_))),
+        "link should be down right after apply"
+    );
+    assert_eq!(
+        wait_status(&mut c, Duration::from_secs(10)).sta_state,
+        WifiStationState::Connected as i32
+    );
 }
 
 #[test]
@@ -121,28 +167,49 @@ fn reset_and_reprovision_over_http() {
     let mut c = sim.session(2);
     c.set_config(b"CoffeeShop", b"").unwrap();
     c.apply().unwrap();
-    assert_eq!(wait_status(&mut c, Duration::from_secs(10)).sta_state, WifiStationState::Connected as i32);
+    assert_eq!(
+        wait_status(&mut c, Duration::from_secs(10)).sta_state,
+        WifiStationState::Connected as i32
+    );
     assert_eq!(c.ctrl(true).unwrap(), Status::Success as i32);
-    assert_eq!(c.status().unwrap().sta_state, WifiStationState::Disconnected as i32);
+    assert_eq!(
+        c.status().unwrap().sta_state,
+        WifiStationState::Disconnected as i32
+    );
     c.set_config(HOME, b"wrong wrong").unwrap();
     c.apply().unwrap();
     wait_status(&mut c, Duration::from_secs(10));
     assert_eq!(c.ctrl(false).unwrap(), Status::Success as i32);
     c.set_config(HOME, GOOD).unwrap();
     c.apply().unwrap();
-    assert_eq!(wait_status(&mut c, Duration::from_secs(10)).sta_state, WifiStationState::Connected as i32);
+    assert_eq!(
+        wait_status(&mut c, Duration::from_secs(10)).sta_state,
+        WifiStationState::Connected as i32
+    );
 }
 
 #[test]
 fn oversized_and_sessionless_requests_are_refused() {
     let sim = Sim::start("SN-BAD-1", &["--security", "1"]);
     let mut c = sim.client();
-    assert!(matches!(c.post_raw("prov-config", &vec![0u8; 5000]), Err(ClientFailure::Http(413, _))));
-    assert!(matches!(c.post_raw("prov-config", b"abc"), Err(ClientFailure::Http(401, _))));
-    assert!(matches!(c.post_raw("prov-session", b"\x08\x01\x5a\xff"), Err(ClientFailure::Http(400, _))));
+    assert!(matches!(
+        c.post_raw("prov-config", &vec![0u8; 5000]),
+        Err(ClientFailure::Http(413, _))
+    ));
+    assert!(matches!(
+        c.post_raw("prov-config", b"abc"),
+        Err(ClientFailure::Http(401, _))
+    ));
+    assert!(matches!(
+        c.post_raw("prov-session", b"\x08\x01\x5a\xff"),
+        Err(ClientFailure::Http(400, _))
+    ));
     // The device still works for a proper client.
     let mut good = sim.session(1);
-    assert_eq!(good.status().unwrap().sta_state, WifiStationState::Disconnected as i32);
+    assert_eq!(
+        good.status().unwrap().sta_state,
+        WifiStationState::Disconnected as i32
+    );
 }
 
 #[test]
@@ -151,29 +218,51 @@ fn credentials_survive_a_restart_in_the_flash_file() {
     let flash = dir.path().join("flash.bin");
     let flash_arg = flash.to_str().unwrap();
     {
-        let sim = Sim::start("SN-FLASH-1", &["--security", "0", "--flash", flash_arg, "--grace-secs", "1"]);
+        let sim = Sim::start(
+            "SN-FLASH-1",
+            &["--security", "0", "--flash", flash_arg, "--grace-secs", "1"],
+        );
         let mut c = sim.session(0);
         c.set_config(HOME, GOOD).unwrap();
         c.apply().unwrap();
-        assert_eq!(wait_status(&mut c, Duration::from_secs(10)).sta_state, WifiStationState::Connected as i32);
+        assert_eq!(
+            wait_status(&mut c, Duration::from_secs(10)).sta_state,
+            WifiStationState::Connected as i32
+        );
     }
     let bytes = std::fs::read(&flash).unwrap();
-    assert!(bytes.windows(8).any(|w| w == b"HomeWiFi"), "record in the flash file");
+    assert!(
+        bytes.windows(8).any(|w| w == b"HomeWiFi"),
+        "record in the flash file"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&flash).unwrap().permissions().mode() & 0o077, 0, "flash file private");
+        assert_eq!(
+            std::fs::metadata(&flash).unwrap().permissions().mode() & 0o077,
+            0,
+            "flash file private"
+        );
     }
     // A provisioned device boots into station mode: no SoftAP to talk to.
     let sim = Sim::start("SN-FLASH-1", &["--security", "0", "--flash", flash_arg]);
     let deadline = Instant::now() + Duration::from_secs(2);
-    assert!(matches!(sim.client().proto_ver(), Err(ClientFailure::Transport(_))));
+    assert!(matches!(
+        sim.client().proto_ver(),
+        Err(ClientFailure::Transport(_))
+    ));
     assert!(Instant::now() < deadline);
     drop(sim);
     // A factory reset wipes it and opens provisioning again.
-    let sim = Sim::start("SN-FLASH-1", &["--security", "0", "--flash", flash_arg, "--factory-reset"]);
+    let sim = Sim::start(
+        "SN-FLASH-1",
+        &["--security", "0", "--flash", flash_arg, "--factory-reset"],
+    );
     assert!(sim.client().proto_ver().is_ok());
     drop(sim);
     let bytes = std::fs::read(&flash).unwrap();
-    assert!(!bytes.windows(8).any(|w| w == b"HomeWiFi"), "factory reset wiped the flash file");
+    assert!(
+        !bytes.windows(8).any(|w| w == b"HomeWiFi"),
+        "factory reset wiped the flash file"
+    );
 }

@@ -11,8 +11,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use prost::Message;
-use protocol::proto::iot::{IotStatus, MqttSettings, TransferKind};
 use protocol::proto::WifiStationState;
+use protocol::proto::iot::{IotStatus, MqttSettings, TransferKind};
 use support::*;
 
 const MOSQUITTO: &str = "/usr/sbin/mosquitto";
@@ -27,7 +27,11 @@ impl Drop for Killed {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
@@ -66,16 +70,38 @@ fn hello_reaches_mosquitto_over_mutual_tls() {
     );
     let conf_path = write(dir.path(), "mosquitto.conf", &conf);
     let _broker = Killed(
-        Command::new(MOSQUITTO).args(["-c", &conf_path]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start mosquitto"),
+        Command::new(MOSQUITTO)
+            .args(["-c", &conf_path])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start mosquitto"),
     );
     wait_port(port);
 
     // An observer subscribed to every device's hello, with its own client certificate.
     let mut sub = Killed(
         Command::new("mosquitto_sub")
-            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-t", "devices/+/hello", "-v", "-C", "1", "-W", "60"])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-t",
+                "devices/+/hello",
+                "-v",
+                "-C",
+                "1",
+                "-W",
+                "60",
+            ])
             .args(["--cafile", &write(dir.path(), "ca2.pem", &ca.cert.pem())])
-            .args(["--cert", &write(dir.path(), "obs.pem", &obs_cert), "--key", &write(dir.path(), "obs.key", &obs_key)])
+            .args([
+                "--cert",
+                &write(dir.path(), "obs.pem", &obs_cert),
+                "--key",
+                &write(dir.path(), "obs.key", &obs_key),
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -94,7 +120,11 @@ fn hello_reaches_mosquitto_over_mutual_tls() {
     let sim = Sim::start(serial, &["--security", "2"]);
     let mut c = sim.session(2);
     let leaf = ca.sign_csr(&c.csr().unwrap());
-    assert_eq!(c.transfer(TransferKind::KindCertificateChain, leaf.as_bytes(), 4000).unwrap(), IotStatus::Ok);
+    assert_eq!(
+        c.transfer(TransferKind::KindCertificateChain, leaf.as_bytes(), 4000)
+            .unwrap(),
+        IotStatus::Ok
+    );
     let settings = MqttSettings {
         host: "127.0.0.1".into(),
         port: u32::from(port),
@@ -102,12 +132,25 @@ fn hello_reaches_mosquitto_over_mutual_tls() {
         topic_prefix: "devices".into(),
         server_ca_pem: ca.cert.pem(),
     };
-    assert_eq!(c.transfer(TransferKind::KindMqttSettings, &settings.encode_to_vec(), 4000).unwrap(), IotStatus::Ok);
+    assert_eq!(
+        c.transfer(
+            TransferKind::KindMqttSettings,
+            &settings.encode_to_vec(),
+            4000
+        )
+        .unwrap(),
+        IotStatus::Ok
+    );
     c.set_config(b"HomeWiFi", b"correct horse").unwrap();
     c.apply().unwrap();
-    assert_eq!(wait_status(&mut c, Duration::from_secs(10)).sta_state, WifiStationState::Connected as i32);
+    assert_eq!(
+        wait_status(&mut c, Duration::from_secs(10)).sta_state,
+        WifiStationState::Connected as i32
+    );
 
-    let line = rx.recv_timeout(Duration::from_secs(30)).expect("no hello reached the broker within 30 s");
+    let line = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("no hello reached the broker within 30 s");
     let (topic, payload) = line.trim_end().split_once(' ').expect("topic and payload");
     assert_eq!(topic, format!("devices/{serial}/hello"));
     let hello: serde_json::Value = serde_json::from_str(payload).unwrap();

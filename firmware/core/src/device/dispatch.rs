@@ -105,15 +105,12 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
 
     fn handle_session(&mut self, cookie: Option<u32>, body: &[u8], now_ms: u64) -> Response {
         let new_cookie = self.random_u32();
-        let (max, lockout) = (self.config.max_failed_sessions, self.config.lockout_ms);
         let outcome = self.gate.handle(
             cookie,
             new_cookie,
             body,
             &mut EntropyRng(&mut self.entropy),
             now_ms,
-            max,
-            lockout,
         );
         match outcome {
             SessionOutcome::Reply { body, established } => {

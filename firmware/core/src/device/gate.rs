@@ -11,6 +11,8 @@ pub(super) struct Gate {
     cookie: Option<u32>,
     failures: u32,
     locked_until: Option<u64>,
+    max_failures: u32,
+    lockout_ms: u64,
 }
 
 /// Outcome of a `prov-session` request as the gate sees it.
@@ -30,12 +32,14 @@ pub(super) enum SessionOutcome {
 }
 
 impl Gate {
-    pub(super) fn new(security: DeviceSecurity) -> Self {
+    pub(super) fn new(security: DeviceSecurity, max_failures: u32, lockout_ms: u64) -> Self {
         Self {
             session: DeviceSession::new(security),
             cookie: None,
             failures: 0,
             locked_until: None,
+            max_failures,
+            lockout_ms,
         }
     }
 
@@ -69,8 +73,6 @@ impl Gate {
         body: &[u8],
         rng: &mut (impl rand_core::CryptoRng + ?Sized),
         now_ms: u64,
-        max_failures: u32,
-        lockout_ms: u64,
     ) -> SessionOutcome {
         if let Some(until) = self.locked_until {
             if now_ms < until {
@@ -95,7 +97,7 @@ impl Gate {
                         established,
                     }
                 }
-                Err(e) => self.note_error(e, now_ms, max_failures, lockout_ms),
+                Err(e) => self.note_error(e, now_ms),
             };
         }
         match self.session.handle(body, rng) {
@@ -107,7 +109,7 @@ impl Gate {
                     established,
                 }
             }
-            Err(e) => self.note_error(e, now_ms, max_failures, lockout_ms),
+            Err(e) => self.note_error(e, now_ms),
         }
     }
 
@@ -117,19 +119,13 @@ impl Gate {
         }
     }
 
-    fn note_error(
-        &mut self,
-        e: DeviceError,
-        now_ms: u64,
-        max_failures: u32,
-        lockout_ms: u64,
-    ) -> SessionOutcome {
+    fn note_error(&mut self, e: DeviceError, now_ms: u64) -> SessionOutcome {
         match e {
             DeviceError::AuthFailed { response } => {
                 self.failures += 1;
                 let failures = self.failures;
-                let locked_until = if failures >= max_failures {
-                    let until = now_ms.saturating_add(lockout_ms);
+                let locked_until = if failures >= self.max_failures {
+                    let until = now_ms.saturating_add(self.lockout_ms);
                     self.locked_until = Some(until);
                     self.session.reset();
                     self.cookie = None;

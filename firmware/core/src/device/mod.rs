@@ -150,7 +150,11 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
     /// A device over this hardware; call [`Device::boot`] next.
     pub fn new(config: DeviceConfig, hw: Hardware<R, F, M, E>) -> Self {
         let store = CredentialStore::open(hw.flash, StoreLayout::default());
-        let gate = Gate::new(config.security.clone());
+        let gate = Gate::new(
+            config.security.clone(),
+            config.max_failed_sessions,
+            config.lockout_ms,
+        );
         let config_max = config.max_transfer as usize;
         Self {
             config,

@@ -32,7 +32,9 @@ impl Sim {
             .spawn()
             .expect("spawn device-sim");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("label line");
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("label line");
         let label: serde_json::Value = serde_json::from_str(&line).expect("label is JSON");
         let addr = label["listen"].as_str().unwrap().parse().unwrap();
         Sim { child, addr, label }
@@ -45,7 +47,11 @@ impl Sim {
     /// A client with an established session at `level`.
     pub fn session(&self, level: u32) -> ProvClient<Http> {
         let mut c = self.client();
-        c.establish(security(level, POP.as_bytes()), &mut TestEntropy(level.into())).expect("session");
+        c.establish(
+            security(level, POP.as_bytes()),
+            &mut TestEntropy(level.into()),
+        )
+        .expect("session");
         c
     }
 }
@@ -71,9 +77,16 @@ pub struct Http {
 }
 
 impl Transport for Http {
-    fn post(&mut self, endpoint: &str, cookie: Option<u32>, body: &[u8]) -> Result<TransportReply, String> {
-        let mut s = TcpStream::connect_timeout(&self.addr, Duration::from_secs(5)).map_err(|e| e.to_string())?;
-        s.set_read_timeout(Some(Duration::from_secs(30))).map_err(|e| e.to_string())?;
+    fn post(
+        &mut self,
+        endpoint: &str,
+        cookie: Option<u32>,
+        body: &[u8],
+    ) -> Result<TransportReply, String> {
+        let mut s = TcpStream::connect_timeout(&self.addr, Duration::from_secs(5))
+            .map_err(|e| e.to_string())?;
+        s.set_read_timeout(Some(Duration::from_secs(30)))
+            .map_err(|e| e.to_string())?;
         let mut head = format!(
             "POST /{endpoint} HTTP/1.1\r\nHost: {}\r\nContent-type: application/x-www-form-urlencoded\r\nAccept: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n",
             self.addr,
@@ -83,7 +96,9 @@ impl Transport for Http {
             head.push_str(&format!("Cookie: session={c}\r\n"));
         }
         head.push_str("\r\n");
-        s.write_all(head.as_bytes()).and_then(|_| s.write_all(body)).map_err(|e| e.to_string())?;
+        s.write_all(head.as_bytes())
+            .and_then(|_| s.write_all(body))
+            .map_err(|e| e.to_string())?;
         let mut raw = Vec::new();
         s.read_to_end(&mut raw).map_err(|e| e.to_string())?;
         parse_response(&raw)
@@ -91,16 +106,29 @@ impl Transport for Http {
 }
 
 fn parse_response(raw: &[u8]) -> Result<TransportReply, String> {
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or("connection closed without a response")?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or("connection closed without a response")?;
     let head = std::str::from_utf8(&raw[..split]).map_err(|e| e.to_string())?;
     let mut lines = head.split("\r\n");
-    let status: u16 = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).ok_or("bad status line")?;
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .ok_or("bad status line")?;
     let mut cookie = None;
     let mut len = None;
     for l in lines {
         let (k, v) = l.split_once(':').ok_or("bad header")?;
         match k.trim().to_ascii_lowercase().as_str() {
-            "set-cookie" => cookie = v.trim().strip_prefix("session=").and_then(|c| c.split(';').next()).and_then(|c| c.parse().ok()),
+            "set-cookie" => {
+                cookie = v
+                    .trim()
+                    .strip_prefix("session=")
+                    .and_then(|c| c.split(';').next())
+                    .and_then(|c| c.parse().ok())
+            }
             "content-length" => len = v.trim().parse::<usize>().ok(),
             _ => {}
         }
@@ -137,25 +165,44 @@ impl Ca {
     pub fn new(name: &str) -> Ca {
         let key = rcgen::KeyPair::generate().unwrap();
         let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.distinguished_name.push(rcgen::DnType::CommonName, name);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign, rcgen::KeyUsagePurpose::CrlSign];
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+        ];
         let cert = params.self_signed(&key).unwrap();
-        Ca { cert, issuer: rcgen::Issuer::new(params, key) }
+        Ca {
+            cert,
+            issuer: rcgen::Issuer::new(params, key),
+        }
     }
 
     pub fn sign_csr(&self, csr_pem: &str) -> String {
-        let csr = rcgen::CertificateSigningRequestParams::from_pem(csr_pem).expect("device CSR parses");
+        let csr =
+            rcgen::CertificateSigningRequestParams::from_pem(csr_pem).expect("device CSR parses");
         csr.signed_by(&self.issuer).unwrap().pem()
     }
 
     /// A leaf for `cn` (with `sans`), returning (cert PEM, key PEM).
     pub fn leaf(&self, cn: &str, sans: &[&str], client: bool) -> (String, String) {
         let key = rcgen::KeyPair::generate().unwrap();
-        let mut params = rcgen::CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
-        params.distinguished_name.push(rcgen::DnType::CommonName, cn);
-        params.extended_key_usages =
-            vec![if client { rcgen::ExtendedKeyUsagePurpose::ClientAuth } else { rcgen::ExtendedKeyUsagePurpose::ServerAuth }];
-        (params.signed_by(&key, &self.issuer).unwrap().pem(), key.serialize_pem())
+        let mut params =
+            rcgen::CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, cn);
+        params.extended_key_usages = vec![if client {
+            rcgen::ExtendedKeyUsagePurpose::ClientAuth
+        } else {
+            rcgen::ExtendedKeyUsagePurpose::ServerAuth
+        }];
+        (
+            params.signed_by(&key, &self.issuer).unwrap().pem(),
+            key.serialize_pem(),
+        )
     }
 }
