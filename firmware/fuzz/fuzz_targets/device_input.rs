@@ -10,10 +10,20 @@ use firmware_core::sim_radio::SimRadio;
 use firmware_core::store::{CredentialStore, StoreLayout};
 use firmware_core::testkit::{RecordingMqtt, TestEntropy};
 use libfuzzer_sys::fuzz_target;
-use protocol::endpoints::{IOT_CRED, MAX_BODY, PROTO_VER, PROV_CONFIG, PROV_CTRL, PROV_SCAN, PROV_SESSION};
+use protocol::endpoints::{
+    IOT_CRED, MAX_BODY, PROTO_VER, PROV_CONFIG, PROV_CTRL, PROV_SCAN, PROV_SESSION,
+};
 use protocol::security::device::DeviceSecurity;
 
-const ENDPOINTS: [&str; 7] = [PROTO_VER, PROV_SESSION, PROV_CONFIG, PROV_SCAN, PROV_CTRL, IOT_CRED, "nope"];
+const ENDPOINTS: [&str; 7] = [
+    PROTO_VER,
+    PROV_SESSION,
+    PROV_CONFIG,
+    PROV_SCAN,
+    PROV_CTRL,
+    IOT_CRED,
+    "nope",
+];
 
 fuzz_target!(|data: &[u8]| {
     let mut config = DeviceConfig::new("SN-FUZZ-1", DeviceSecurity::Sec0);
@@ -54,5 +64,8 @@ fuzz_target!(|data: &[u8]| {
     let committed = dev.committed().cloned();
     let mut store = CredentialStore::open(dev.store().flash().clone(), StoreLayout::default());
     assert_eq!(store.load(), committed);
-    assert!(matches!(dev.phase(), Phase::Provisioning | Phase::Closed | Phase::Station));
+    assert!(matches!(
+        dev.phase(),
+        Phase::Provisioning | Phase::Closed | Phase::Station
+    ));
 });
