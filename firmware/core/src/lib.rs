@@ -4,6 +4,7 @@
 //! connection are traits ([`hal`]) implemented by a board or by the simulator.
 #![no_std]
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 extern crate alloc;
 #[cfg(feature = "std")]

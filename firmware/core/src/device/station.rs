@@ -71,7 +71,9 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
                     };
                     let payload = format!(
                         "{{\"serial\":\"{}\",\"model\":\"{}\",\"firmware\":\"{}\"}}",
-                        self.config.serial, self.config.model, self.config.firmware_version
+                        json_escape(&self.config.serial),
+                        json_escape(&self.config.model),
+                        json_escape(&self.config.firmware_version)
                     );
                     if self.mqtt_io.publish(&topic, payload.as_bytes()) {
                         self.mqtt = Mqtt::Online;
@@ -88,4 +90,18 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
             _ => {}
         }
     }
+}
+
+/// Escapes a string for a JSON string literal (the model name comes from the board's config).
+fn json_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
