@@ -189,7 +189,24 @@ impl DeviceStore for DynamoStore {
             .send()
             .await;
         match update {
-            Ok(out) => Ok(record(sn, &out.attributes.unwrap_or_default())?),
+            Ok(out) => {
+                // The item as our write left it must name us as owner and lease holder. On
+                // DynamoDB the conditional write guarantees it; checking again costs nothing
+                // and keeps an emulator without per-item atomicity (moto's threaded server)
+                // from letting a racing second user through.
+                let item = out.attributes.unwrap_or_default();
+                let held =
+                    matches!(item.get("leaseToken"), Some(AttributeValue::S(t)) if *t == lease.0);
+                let record = record(sn, &item)?;
+                if record.owner.as_ref() == Some(owner) && held {
+                    return Ok(record);
+                }
+                self.abort_provisioning(sn, lease).await?;
+                match &record.owner {
+                    Some(o) if o != owner => Err(StoreError::OwnedByAnotherUser),
+                    _ => Err(StoreError::Busy),
+                }
+            }
             Err(e) if is_condition_failure(&e) => {
                 // One of three conditions failed; the item says which.
                 let item = self.item(sn).await?;

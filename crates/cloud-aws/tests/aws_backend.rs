@@ -166,95 +166,120 @@ async fn another_users_device_is_refused_and_keeps_its_certificate() {
     );
 }
 
-#[tokio::test]
-async fn simultaneous_requests_for_one_serial_end_with_exactly_one_active_certificate() {
-    let b = backends().await;
-    let (alice, bob) = (user("alice"), user("bob"));
-    for round in 0..3 {
-        let sn = registered(&b).await;
-        let results = [
-            tokio::spawn({
-                let (b, sn, who) = (service(&b), sn.clone(), alice.clone());
-                async move {
-                    b.provision(&who, sn.as_str(), KeySource::Csr(csr_for(&sn)))
-                        .await
-                }
-            }),
-            tokio::spawn({
-                let (b, sn, who) = (service(&b), sn.clone(), alice.clone());
-                async move {
-                    b.provision(&who, sn.as_str(), KeySource::Csr(csr_for(&sn)))
-                        .await
-                }
-            }),
-            tokio::spawn({
-                let (b, sn, who) = (service(&b), sn.clone(), bob.clone());
-                async move {
-                    b.provision(&who, sn.as_str(), KeySource::Csr(csr_for(&sn)))
-                        .await
-                }
-            }),
-            tokio::spawn({
-                let (b, sn, who) = (service(&b), sn.clone(), bob.clone());
-                async move {
-                    b.provision(&who, sn.as_str(), KeySource::Csr(csr_for(&sn)))
-                        .await
-                }
-            }),
-        ];
-        let mut outcomes = Vec::new();
-        for r in results {
-            outcomes.push(r.await.unwrap());
-        }
-        for o in &outcomes {
-            if let Err(e) = o {
-                assert!(
-                    matches!(
-                        e.code,
-                        ErrorCode::ProvisioningInProgress | ErrorCode::DeviceOwnedByAnotherUser
-                    ),
-                    "round {round}: {e:?}"
-                );
-            }
-        }
-        assert!(
-            outcomes.iter().any(Result::is_ok),
-            "round {round}: nobody got a certificate"
-        );
+/// Runs `who.len()` provisionings of `sn` at the same time.
+async fn race(
+    b: &Backends,
+    sn: &cloud::serial::Serial,
+    who: &[Caller],
+) -> Vec<Result<CertResponse, ApiError>> {
+    let tasks: Vec<_> = who
+        .iter()
+        .map(|caller| {
+            let (service, sn, caller) = (service(b), sn.clone(), caller.clone());
+            tokio::spawn(async move {
+                service
+                    .provision(&caller, sn.as_str(), KeySource::Csr(csr_for(&sn)))
+                    .await
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.unwrap());
+    }
+    outcomes
+}
 
-        let record = b.store.device(&sn).await.unwrap().unwrap();
-        let owner = record.owner.clone().unwrap();
-        let certs = b.ca.thing_certificates(sn.as_str()).await.unwrap();
-        assert_eq!(certs.len(), 1, "round {round}: {certs:?}");
-        let active = cert_arn_id(&certs[0]);
-        assert_eq!(
-            record.certificate_id,
-            Some(CertificateId(active.to_owned())),
-            "round {round}"
-        );
+/// The thing has at most one certificate, it is ACTIVE and it is the one the registry names;
+/// every other certificate a request got is gone. Returns the active id.
+async fn assert_single_active(
+    b: &Backends,
+    sn: &cloud::serial::Serial,
+    outcomes: &[Result<CertResponse, ApiError>],
+) -> Option<String> {
+    let record = b.store.device(sn).await.unwrap().unwrap();
+    let certs = b.ca.thing_certificates(sn.as_str()).await.unwrap();
+    assert!(certs.len() <= 1, "{certs:?}");
+    let active = certs.first().map(|arn| cert_arn_id(arn).to_owned());
+    assert_eq!(record.certificate_id.map(|c| c.0), active);
+    if let Some(active) = &active {
         assert_eq!(
             b.ca.certificate_status(active).await.unwrap().as_deref(),
             Some("ACTIVE")
         );
-        for o in outcomes.iter().flatten() {
-            if o.certificate_id != active {
+    }
+    for o in outcomes.iter().flatten() {
+        if Some(&o.certificate_id) != active.as_ref() {
+            assert_eq!(
+                b.ca.certificate_status(&o.certificate_id).await.unwrap(),
+                None
+            );
+        }
+    }
+    active
+}
+
+#[tokio::test]
+async fn simultaneous_requests_for_one_serial_end_with_exactly_one_active_certificate() {
+    let b = backends().await;
+    let alice = user("alice");
+    for round in 0..3 {
+        let sn = registered(&b).await;
+        let outcomes = race(&b, &sn, &[alice.clone(), alice.clone(), alice.clone()]).await;
+        for e in outcomes.iter().filter_map(|o| o.as_ref().err()) {
+            assert_eq!(
+                e.code,
+                ErrorCode::ProvisioningInProgress,
+                "round {round}: {e:?}"
+            );
+        }
+        let winners = outcomes.iter().filter(|o| o.is_ok()).count();
+        assert!(winners >= 1, "round {round}: nobody got a certificate");
+        let active = assert_single_active(&b, &sn, &outcomes).await;
+        assert!(active.is_some(), "round {round}: no active certificate");
+    }
+}
+
+#[tokio::test]
+async fn simultaneous_requests_of_two_users_bind_the_device_to_one_of_them() {
+    let b = backends().await;
+    let (alice, bob) = (user("alice"), user("bob"));
+    for round in 0..3 {
+        let sn = registered(&b).await;
+        let outcomes = race(
+            &b,
+            &sn,
+            &[alice.clone(), bob.clone(), alice.clone(), bob.clone()],
+        )
+        .await;
+        for e in outcomes.iter().filter_map(|o| o.as_ref().err()) {
+            assert!(
+                matches!(
+                    e.code,
+                    ErrorCode::ProvisioningInProgress | ErrorCode::DeviceOwnedByAnotherUser
+                ),
+                "round {round}: {e:?}"
+            );
+        }
+        assert_single_active(&b, &sn, &outcomes).await;
+        let owner = b
+            .store
+            .device(&sn)
+            .await
+            .unwrap()
+            .unwrap()
+            .owner
+            .expect("bound to someone");
+        // Only the owner's requests may have succeeded.
+        for (i, o) in outcomes.iter().enumerate() {
+            let caller = if i % 2 == 0 { &alice } else { &bob };
+            if o.is_ok() {
                 assert_eq!(
-                    b.ca.certificate_status(&o.certificate_id).await.unwrap(),
-                    None,
-                    "round {round}"
+                    caller.user_id, owner,
+                    "round {round}: a non-owner got a certificate"
                 );
             }
         }
-        // Only the owner's requests may have succeeded.
-        let others = if owner.0 == "alice" {
-            &outcomes[2..]
-        } else {
-            &outcomes[..2]
-        };
-        assert!(
-            others.iter().all(Result::is_err),
-            "round {round}: a non-owner got a certificate"
-        );
     }
 }
 
