@@ -282,3 +282,41 @@ async fn an_event_of_neither_shape_is_a_400() {
         assert_eq!(body_of(&response)["code"], "bad_request");
     }
 }
+
+/// moto's CreateCertificateFromCsr ignores the CSR's key and signature, so the CSR checks
+/// must happen before AWS is called: the core's `ValidatedCsr` does them, and this shows that
+/// through the Lambda a bad CSR is refused with nothing written.
+#[tokio::test]
+async fn a_csr_for_another_serial_or_garbage_is_refused_before_aws() {
+    let b = backends().await;
+    let sn = registered(&b).await;
+    let other = fresh_serial();
+    for (csr, code) in [
+        (csr_for(&other), "csr_subject_mismatch"),
+        ("not a csr".to_owned(), "invalid_csr"),
+    ] {
+        let body = json!({"sn": sn.as_str(), "csr": csr}).to_string();
+        let response = handle(
+            b.router(),
+            CredentialMode::Csr,
+            proxy_event("POST", "/cert", None, Some(body), Some("sub-alice")),
+        )
+        .await;
+        assert!(
+            response["statusCode"].as_i64().unwrap() / 100 == 4,
+            "{response}"
+        );
+        assert_eq!(body_of(&response)["code"], code, "{response}");
+    }
+    assert_eq!(
+        b.store.device(&sn).await.unwrap().unwrap().owner,
+        None,
+        "a refused request bound the device"
+    );
+    assert!(
+        b.ca.thing_certificates(sn.as_str())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
