@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
-export CARGO_TARGET_DIR="${FIRMWARE_TARGET_DIR:-$IOTP_CACHE/target-firmware}"
+# Reuse the workspace build (lib.sh defaults CARGO_TARGET_DIR); override with FIRMWARE_TARGET_DIR.
+export CARGO_TARGET_DIR="${FIRMWARE_TARGET_DIR:-$CARGO_TARGET_DIR}"
 
 log "firmware: core builds without std"
 cargo build --locked -p firmware-core --no-default-features
