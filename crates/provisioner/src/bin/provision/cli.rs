@@ -1,0 +1,458 @@
+//! Command-line arguments and what each command does (one core call each).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+use provisioner::app::{Plan, Provisioner, QrPayload, Target};
+use provisioner::link::LinkMode;
+use provisioner::profile::{Backend, Paths, Profile};
+use provisioner::wizard::CertMode;
+use provisioner::{Error, ErrorCode, Result};
+
+use crate::{batch, output, secrets_in};
+
+/// Provision Wi-Fi IoT devices: sign in, get certificates, send Wi-Fi and cloud settings.
+///
+/// Secrets come from the environment or a prompt, never from the command line:
+/// IOTP_PASSWORD (account), IOTP_POP (device code), IOTP_WIFI_PASSPHRASE (home network),
+/// IOTP_CLIENT_SECRET (AWS app client secret).
+#[derive(Parser, Debug)]
+#[command(name = "provision", version)]
+pub struct Args {
+    /// Print results as JSON (progress as JSON lines on stderr).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Keep configuration and state under this directory instead of the platform's.
+    #[arg(long, global = true, env = "IOTP_HOME")]
+    pub home: Option<PathBuf>,
+    /// Sign in as this account first if not signed in (password from IOTP_PASSWORD).
+    #[arg(long, global = true, env = "IOTP_EMAIL")]
+    pub email: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Choose the provisioning service.
+    #[command(subcommand)]
+    Profile(ProfileCmd),
+    /// Create an account (password from IOTP_PASSWORD or a prompt).
+    Signup {
+        /// E-mail address.
+        email: String,
+    },
+    /// Confirm an account with the code that was e-mailed.
+    Confirm {
+        /// E-mail address.
+        email: String,
+        /// The code.
+        code: String,
+    },
+    /// Sign in (password from IOTP_PASSWORD or a prompt).
+    Login {
+        /// E-mail address.
+        email: String,
+    },
+    /// Sign out everywhere.
+    Logout,
+    /// Show the signed-in account.
+    Whoami,
+    /// Check a serial with the service, or get a certificate for a CSR file.
+    Cert {
+        /// Device serial number.
+        serial: String,
+        /// A CSR (PEM) made by the device: prints the certificate for it.
+        #[arg(long)]
+        csr: Option<PathBuf>,
+    },
+    /// Talk to a device.
+    #[command(subcommand)]
+    Device(DeviceCmd),
+    /// Provision one device: certificate, Wi-Fi, apply, confirm online.
+    Run(RunArgs),
+    /// Finish a run that was interrupted after the device got its settings.
+    Resume {
+        /// Seconds to wait for the device's first message.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
+    /// Provision every device of a CSV file (serial,softap,pop,ssid,passphrase[,url]).
+    Batch(batch::BatchArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProfileCmd {
+    /// The self-hosted service.
+    SelfHosted {
+        /// Its URL, e.g. https://provisioning.example:8443
+        url: String,
+        /// CA certificate (PEM) that signed the server's certificate.
+        #[arg(long)]
+        ca: Option<PathBuf>,
+        /// Profile name.
+        #[arg(long, default_value = "default")]
+        name: String,
+    },
+    /// The AWS deployment, from `aws cloudformation describe-stacks` output (client secret,
+    /// if the app client has one, from IOTP_CLIENT_SECRET).
+    Aws {
+        /// JSON file with the stack outputs.
+        #[arg(long)]
+        stack_outputs: PathBuf,
+        /// Cognito endpoint override (local testing).
+        #[arg(long)]
+        cognito_endpoint: Option<String>,
+        /// Profile name.
+        #[arg(long, default_value = "default")]
+        name: String,
+    },
+    /// Show the active profile.
+    Show,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum LinkArg {
+    /// Join the device's network with the OS (NetworkManager on Linux).
+    Auto,
+    /// You join the device's network; we wait for it.
+    Manual,
+    /// Talk to the device's address directly (simulator, wired).
+    Direct,
+}
+
+impl From<LinkArg> for LinkMode {
+    fn from(l: LinkArg) -> Self {
+        match l {
+            LinkArg::Auto => LinkMode::Auto,
+            LinkArg::Manual => LinkMode::Manual,
+            LinkArg::Direct => LinkMode::Direct,
+        }
+    }
+}
+
+/// How to reach a device (PoP from IOTP_POP, the QR payload, or a prompt).
+#[derive(ClapArgs, Debug, Clone)]
+pub struct DeviceArgs {
+    /// Device address.
+    #[arg(long, default_value = Target::SOFTAP_URL)]
+    pub url: String,
+    /// How to reach the device's network.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub link: LinkArg,
+    /// The device's network name (default PROV_ + last 4 of the serial).
+    #[arg(long)]
+    pub softap: Option<String>,
+    /// The QR payload printed on the device (JSON); gives the network name and PoP.
+    #[arg(long, env = "IOTP_QR")]
+    pub qr: Option<String>,
+    /// Accept a device with no session encryption (security 0): bench use only.
+    #[arg(long)]
+    pub allow_insecure: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DeviceCmd {
+    /// Serial, model, firmware of the device.
+    Info(DeviceArgs),
+    /// The Wi-Fi networks the device sees.
+    Scan(DeviceArgs),
+    /// The service's record of a device (owner, status, last seen).
+    Status {
+        /// Serial.
+        serial: String,
+    },
+}
+
+#[derive(ClapArgs, Debug)]
+pub struct RunArgs {
+    /// Device serial number.
+    #[arg(long)]
+    pub serial: String,
+    /// Home network name.
+    #[arg(long)]
+    pub ssid: String,
+    #[command(flatten)]
+    pub device: DeviceArgs,
+    /// Let the service make the private key (seed-lab compatible) instead of the device.
+    #[arg(long)]
+    pub cloud_key: bool,
+    /// Seconds to wait for the device's first message.
+    #[arg(long, default_value_t = 60)]
+    pub timeout: u64,
+}
+
+impl DeviceArgs {
+    /// The target, reading the PoP from IOTP_POP / the QR payload / a prompt.
+    pub fn target(&self, serial: Option<&str>) -> Result<Target> {
+        let qr = self.qr.as_deref().map(QrPayload::parse).transpose()?;
+        let softap = match (&self.softap, &qr, serial) {
+            (Some(s), _, _) => s.clone(),
+            (None, Some(q), _) => q.name.clone(),
+            (None, None, Some(sn)) => provisioner::validate::Serial::parse(sn)?.default_softap(),
+            (None, None, None) => {
+                return Err(Error::invalid(
+                    "Give the device's network name with --softap (or --qr).",
+                ));
+            }
+        };
+        let pop = match &qr {
+            Some(q) if !q.pop.is_empty() => q.pop.clone(),
+            _ => secrets_in::read("IOTP_POP", "Proof-of-possession code printed on the device")?,
+        };
+        Ok(Target {
+            url: self.url.clone(),
+            link: self.link.into(),
+            softap,
+            softap_password: qr.and_then(|q| q.password),
+            pop,
+            allow_sec0: self.allow_insecure,
+        })
+    }
+}
+
+async fn ensure_signed_in(p: &Provisioner, email: Option<&str>) -> Result<()> {
+    if p.current_account().await.is_some() {
+        return Ok(());
+    }
+    match email {
+        Some(e) => {
+            let pw = secrets_in::read("IOTP_PASSWORD", "Password")?;
+            p.sign_in(e, &pw).await.map(drop)
+        }
+        None => Err(Error::new(
+            ErrorCode::NotSignedIn,
+            "You are not signed in: run `provision login EMAIL` (or pass --email with IOTP_PASSWORD set).",
+        )),
+    }
+}
+
+/// Runs one command.
+pub async fn run(args: Args) -> Result<()> {
+    let (secrets, notice) = provisioner::secrets::open_default();
+    let paths = match &args.home {
+        Some(h) => Paths::under(h),
+        None => Paths::platform()?,
+    };
+    let p = Provisioner::open(paths, secrets, notice).await?;
+    if p.recovered_link() {
+        eprintln!(
+            "note: this computer was put back on its previous network after an interrupted run."
+        );
+    }
+    let json = args.json;
+    let email = args.email.as_deref();
+    match args.command {
+        Command::Profile(cmd) => profile(&p, json, cmd).await,
+        Command::Signup { email } => {
+            let pw = secrets_in::read("IOTP_PASSWORD", "New password")?;
+            let next = p.sign_up(&email, &pw).await?;
+            output::result(
+                json,
+                &serde_json::json!({"email": email, "next": next}),
+                || {
+                    "Account created: enter the code sent to you with `provision confirm EMAIL CODE`.".into()
+                },
+            );
+            Ok(())
+        }
+        Command::Confirm { email, code } => {
+            p.confirm_sign_up(&email, &code).await?;
+            output::result(
+                json,
+                &serde_json::json!({"email": email, "confirmed": true}),
+                || "Account confirmed: sign in with `provision login EMAIL`.".into(),
+            );
+            Ok(())
+        }
+        Command::Login { email } => {
+            let pw = secrets_in::read("IOTP_PASSWORD", "Password")?;
+            let who = p.sign_in(&email, &pw).await?;
+            if let Some(n) = p.keyring_notice() {
+                eprintln!("note: {n}");
+            }
+            output::result(json, &serde_json::json!({"email": who}), || {
+                format!("Signed in as {who}.")
+            });
+            Ok(())
+        }
+        Command::Logout => {
+            p.sign_out().await?;
+            output::result(json, &serde_json::json!({"signed_out": true}), || {
+                "Signed out.".into()
+            });
+            Ok(())
+        }
+        Command::Whoami => {
+            ensure_signed_in(&p, email).await.ok();
+            let who = p.current_account().await;
+            output::result(json, &serde_json::json!({"email": who}), || match &who {
+                Some(w) => w.clone(),
+                None => "Not signed in.".into(),
+            });
+            Ok(())
+        }
+        Command::Cert { serial, csr } => {
+            ensure_signed_in(&p, email).await?;
+            match csr {
+                Some(path) => {
+                    let pem = std::fs::read_to_string(&path).map_err(|e| {
+                        Error::invalid(format!("Cannot read {}: {e}", path.display()))
+                    })?;
+                    let b = p.certificate_for_csr(&serial, &pem).await?;
+                    output::result(json, &b, || b.certificate_pem.clone());
+                }
+                None => {
+                    let r = p.device_status(&serial).await?;
+                    output::result(json, &r, || {
+                        format!(
+                            "{}: {} (owner {})",
+                            r.sn,
+                            r.status.clone().unwrap_or_default(),
+                            r.owner.clone().unwrap_or_else(|| "none".into())
+                        )
+                    });
+                }
+            }
+            Ok(())
+        }
+        Command::Device(cmd) => device(&p, json, email, cmd).await,
+        Command::Run(r) => {
+            ensure_signed_in(&p, email).await?;
+            let target = r.device.target(Some(&r.serial))?;
+            let passphrase = secrets_in::read(
+                "IOTP_WIFI_PASSPHRASE",
+                &format!("Passphrase of \"{}\"", r.ssid),
+            )?;
+            let plan = Plan {
+                serial: r.serial,
+                target,
+                ssid: r.ssid,
+                passphrase,
+                cert_mode: if r.cloud_key {
+                    CertMode::CloudKey
+                } else {
+                    CertMode::DeviceCsr
+                },
+                online_timeout_secs: r.timeout,
+            };
+            if plan.cert_mode == CertMode::CloudKey {
+                eprintln!(
+                    "warning: the service makes the private key and sends it through this computer; prefer the device's own key (drop --cloud-key)."
+                );
+            }
+            let events = output::progress(json);
+            let online = p.provision(&plan, &events).await?;
+            output::result(json, &online, || {
+                format!(
+                    "{} is online (last seen {}).",
+                    online.serial,
+                    online.last_seen.clone().unwrap_or_default()
+                )
+            });
+            Ok(())
+        }
+        Command::Resume { timeout } => {
+            ensure_signed_in(&p, email).await?;
+            let events = output::progress(json);
+            let online = p
+                .resume(&events, std::time::Duration::from_secs(timeout))
+                .await?;
+            output::result(json, &online, || format!("{} is online.", online.serial));
+            Ok(())
+        }
+        Command::Batch(b) => {
+            ensure_signed_in(&p, email).await?;
+            batch::run(Arc::new(p), json, b).await
+        }
+    }
+}
+
+async fn profile(p: &Provisioner, json: bool, cmd: ProfileCmd) -> Result<()> {
+    match cmd {
+        ProfileCmd::SelfHosted { url, ca, name } => {
+            let ca = ca.map(|c| std::fs::canonicalize(&c).unwrap_or(c));
+            let prof = Profile {
+                name,
+                backend: Backend::SelfHosted { url, ca_path: ca },
+            };
+            p.set_profile(prof.clone(), None).await?;
+            output::result(json, &prof, || {
+                format!("Using the self-hosted service (profile {}).", prof.name)
+            });
+        }
+        ProfileCmd::Aws {
+            stack_outputs,
+            cognito_endpoint,
+            name,
+        } => {
+            let text = std::fs::read_to_string(&stack_outputs).map_err(|e| {
+                Error::invalid(format!("Cannot read {}: {e}", stack_outputs.display()))
+            })?;
+            let mut backend = Backend::from_stack_outputs(&text)?;
+            if let Backend::Aws {
+                cognito_endpoint: ep,
+                ..
+            } = &mut backend
+            {
+                *ep = cognito_endpoint;
+            }
+            let secret = std::env::var("IOTP_CLIENT_SECRET").ok();
+            let prof = Profile { name, backend };
+            p.set_profile(prof.clone(), secret).await?;
+            output::result(json, &prof, || {
+                format!("Using the AWS deployment (profile {}).", prof.name)
+            });
+        }
+        ProfileCmd::Show => {
+            let prof = p.profile().await;
+            output::result(json, &prof, || match &prof {
+                Some(pr) => format!("{}: {}", pr.name, pr.backend.api_url()),
+                None => "No profile.".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn device(p: &Provisioner, json: bool, email: Option<&str>, cmd: DeviceCmd) -> Result<()> {
+    match cmd {
+        DeviceCmd::Info(d) => {
+            let info = p.device_info(&d.target(None)?).await?;
+            output::result(json, &info, || {
+                format!(
+                    "{} ({} firmware {}), security {}",
+                    info.serial, info.model, info.firmware_version, info.sec_ver
+                )
+            });
+        }
+        DeviceCmd::Scan(d) => {
+            let nets = p.scan(&d.target(None)?).await?;
+            output::result(json, &nets, || {
+                nets.iter()
+                    .map(|n| {
+                        format!(
+                            "{:>4} dBm  ch {:>2}  {:<10} {}",
+                            n.rssi, n.channel, n.auth, n.ssid
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        DeviceCmd::Status { serial } => {
+            ensure_signed_in(p, email).await?;
+            let r = p.device_status(&serial).await?;
+            output::result(json, &r, || {
+                format!(
+                    "{}: {}, last seen {}",
+                    r.sn,
+                    r.status.clone().unwrap_or_default(),
+                    r.last_seen.clone().unwrap_or_else(|| "never".into())
+                )
+            });
+        }
+    }
+    Ok(())
+}

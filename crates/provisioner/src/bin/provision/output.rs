@@ -1,0 +1,54 @@
+//! Printing results: human text, or one JSON document per result with `--json`.
+
+use provisioner::Error;
+use provisioner::wizard::{ProgressEvent, StepState};
+use serde::Serialize;
+
+/// Prints a result: JSON, or the human text.
+pub fn result<T: Serialize>(json: bool, value: &T, human: impl FnOnce() -> String) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string(value).expect("results serialize")
+        );
+    } else {
+        println!("{}", human());
+    }
+}
+
+/// Prints an error: `{"error": {code, message}}` on stdout with `--json`, else on stderr.
+pub fn error(json: bool, e: &Error) {
+    if json {
+        println!("{}", serde_json::json!({ "error": e }));
+    } else {
+        eprintln!("error [{}]: {}", e.code, e.message);
+    }
+}
+
+/// A progress sink: JSON lines on stderr, or a spinner line per step.
+pub fn progress(json: bool) -> impl Fn(ProgressEvent) + Send + Sync {
+    let bar = (!json).then(|| {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.enable_steady_tick(std::time::Duration::from_millis(120));
+        b
+    });
+    move |ev: ProgressEvent| {
+        if json {
+            eprintln!("{}", serde_json::json!({ "progress": ev }));
+            return;
+        }
+        let Some(bar) = &bar else { return };
+        match &ev.state {
+            StepState::Running => bar.set_message(ev.message.clone()),
+            StepState::Done => bar.println(format!("  ok   {}", ev.message)),
+            StepState::Failed { message, .. } => {
+                bar.println(format!("  FAIL {}: {message}", ev.message))
+            }
+        }
+        if matches!(ev.step, provisioner::wizard::Step::DeviceOnline)
+            && !matches!(ev.state, StepState::Running)
+        {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,690 @@
+//! The provisioning flow as typed states:
+//! [`SignedIn`] -> [`Connected`] -> [`CertificateReady`] -> [`WifiChosen`] -> [`Provisioned`]
+//! -> [`Online`]. Each step consumes the previous state, so steps cannot run out of order.
+//! Progress goes to a callback as [`ProgressEvent`]s; a small journal in the state dir (never
+//! a key, passphrase, PoP or token) lets a crashed run be resumed.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::AuthSession;
+use crate::cloud::{CertBundle, CloudClient};
+use crate::device::{DeviceSession, MqttConfig, PostError, WifiState};
+use crate::error::{Error, ErrorCode, Result};
+use crate::link::{DeviceAp, Link};
+use crate::validate::{Passphrase, Pop, Serial, Ssid};
+
+/// A step of the flow, as shown to the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Joining the device's access point.
+    JoinDevice,
+    /// Opening the encrypted session with the PoP.
+    SecureSession,
+    /// Getting the device's certificate from the service.
+    Certificate,
+    /// Sending Wi-Fi, certificate and MQTT settings.
+    SendCredentials,
+    /// Asking the device to join the network.
+    Apply,
+    /// The device reports it joined the network.
+    DeviceJoinedWifi,
+    /// This computer is back on its previous network.
+    HostRestored,
+    /// The device's first message reached the service.
+    DeviceOnline,
+}
+
+/// The state of a step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum StepState {
+    /// Started.
+    Running,
+    /// Finished well.
+    Done,
+    /// Failed with this error.
+    Failed {
+        /// Error code.
+        code: ErrorCode,
+        /// What to do.
+        message: String,
+    },
+}
+
+/// One progress event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressEvent {
+    /// Which step.
+    pub step: Step,
+    /// Its state.
+    pub state: StepState,
+    /// A short human sentence (no secrets).
+    pub message: String,
+}
+
+/// Where the certificate's private key comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CertMode {
+    /// The device makes the key and a CSR; the key never leaves it (default).
+    #[default]
+    DeviceCsr,
+    /// The service makes the key and sends it with the certificate (seed lab compatible).
+    CloudKey,
+}
+
+/// How far a run got; persisted (without secrets) so a crashed run can be resumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Signed in, about to talk to the device.
+    SignedIn,
+    /// A certificate was issued for the device.
+    CertificateReady,
+    /// The network was chosen.
+    WifiChosen,
+    /// The device has its credentials and applied them.
+    Provisioned,
+    /// The service saw the device.
+    Online,
+}
+
+/// The crash-recovery journal: what a resumed run needs, and nothing secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Journal {
+    /// Device serial.
+    pub serial: String,
+    /// Its SoftAP name.
+    pub softap: String,
+    /// The chosen network's name (the passphrase is never stored).
+    pub ssid: Option<String>,
+    /// Last stage reached.
+    pub stage: Stage,
+    /// Issued certificate id, once there is one.
+    pub certificate_id: Option<String>,
+    /// The device's `lastSeen` before this run, to tell a new hello from an old one.
+    pub last_seen_before: Option<String>,
+}
+
+impl Journal {
+    /// The journal file in `state_dir`.
+    pub fn path(state_dir: &Path) -> PathBuf {
+        state_dir.join("wizard.json")
+    }
+
+    /// Reads a journal left by an earlier run.
+    pub fn load(state_dir: &Path) -> Option<Self> {
+        let bytes = std::fs::read(Self::path(state_dir)).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    fn save(&self, state_dir: &Path) -> Result<()> {
+        std::fs::create_dir_all(state_dir)
+            .map_err(|e| Error::storage(&state_dir.display().to_string(), e))?;
+        let path = Self::path(state_dir);
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, serde_json::to_vec(self).expect("journal serializes"))
+            .and_then(|_| std::fs::rename(&tmp, &path))
+            .map_err(|e| Error::storage(&path.display().to_string(), e))
+    }
+
+    /// Removes the journal (after success).
+    pub fn clear(state_dir: &Path) {
+        let _ = std::fs::remove_file(Self::path(state_dir));
+    }
+}
+
+/// What the flow needs from its surroundings.
+pub struct Ctx<'a> {
+    /// The provisioning API.
+    pub cloud: &'a CloudClient,
+    /// The signed-in user.
+    pub auth: &'a AuthSession,
+    /// How to reach the device's network.
+    pub link: &'a dyn Link,
+    /// The device's base URL.
+    pub device_url: &'a str,
+    /// The device's access point.
+    pub ap: DeviceAp,
+    /// Allow an unencrypted (sec0) session.
+    pub allow_sec0: bool,
+    /// The journal's directory.
+    pub state_dir: &'a Path,
+    /// Progress sink.
+    pub events: &'a (dyn Fn(ProgressEvent) + Send + Sync),
+}
+
+impl Ctx<'_> {
+    fn emit(&self, step: Step, state: StepState, message: impl Into<String>) {
+        (self.events)(ProgressEvent {
+            step,
+            state,
+            message: message.into(),
+        });
+    }
+
+    /// Runs `f` as `step`: emits running, then done or failed.
+    async fn step<T>(
+        &self,
+        step: Step,
+        what: &str,
+        f: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        self.emit(step, StepState::Running, what);
+        match f.await {
+            Ok(v) => {
+                self.emit(step, StepState::Done, what);
+                Ok(v)
+            }
+            Err(e) => {
+                self.emit(
+                    step,
+                    StepState::Failed {
+                        code: e.code,
+                        message: e.message.clone(),
+                    },
+                    what,
+                );
+                Err(e)
+            }
+        }
+    }
+
+    async fn open_session(&self, pop: &Pop) -> Result<DeviceSession> {
+        DeviceSession::open(self.device_url, pop, self.allow_sec0).await
+    }
+}
+
+/// Signed in, with a device in mind.
+pub struct SignedIn<'a> {
+    ctx: Ctx<'a>,
+    journal: Journal,
+}
+
+/// The host is on the device's network with an encrypted session.
+pub struct Connected<'a> {
+    ctx: Ctx<'a>,
+    journal: Journal,
+    session: DeviceSession,
+    serial: Serial,
+}
+
+/// The device has a certificate waiting for it.
+pub struct CertificateReady<'a> {
+    ctx: Ctx<'a>,
+    journal: Journal,
+    session: DeviceSession,
+    serial: Serial,
+    bundle: CertBundle,
+    mode: CertMode,
+}
+
+/// The network is chosen.
+pub struct WifiChosen<'a> {
+    inner: CertificateReady<'a>,
+    ssid: Ssid,
+    passphrase: Passphrase,
+}
+
+/// The device applied its credentials; the host is back on its network.
+pub struct Provisioned<'a> {
+    ctx: Ctx<'a>,
+    journal: Journal,
+    serial: Serial,
+    /// How the device's connection was confirmed.
+    pub joined: JoinEvidence,
+}
+
+/// The device reached the service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Online {
+    /// Serial.
+    pub serial: String,
+    /// Issued certificate id.
+    pub certificate_id: String,
+    /// Thing name.
+    pub thing_name: String,
+    /// `lastSeen` reported by the service.
+    pub last_seen: Option<String>,
+    /// How the Wi-Fi join was confirmed.
+    pub joined: JoinEvidence,
+}
+
+/// How we know the device joined the network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JoinEvidence {
+    /// The device reported it, with its address.
+    DeviceReported {
+        /// The device's IPv4 address on the home network.
+        ip: String,
+    },
+    /// The link dropped before the device could report; the service will tell.
+    LinkDropped,
+}
+
+impl<'a> SignedIn<'a> {
+    /// Starts a flow for `serial`. Checks the user is signed in.
+    pub async fn start(ctx: Ctx<'a>, serial: &Serial) -> Result<Self> {
+        ctx.auth.id_token().await?;
+        let record = ctx
+            .auth
+            .with_token(|t| {
+                let cloud = ctx.cloud;
+                let serial = serial.clone();
+                async move { cloud.device(&t, &serial).await }
+            })
+            .await;
+        let last_seen_before = match record {
+            Ok(r) => r.last_seen,
+            // A device the caller does not own yet has no readable record; fine before binding.
+            Err(e)
+                if matches!(
+                    e.code,
+                    ErrorCode::NotFound | ErrorCode::Forbidden | ErrorCode::SerialOwnedByOther
+                ) =>
+            {
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        let journal = Journal {
+            serial: serial.to_string(),
+            softap: ctx.ap.ssid.clone(),
+            ssid: None,
+            stage: Stage::SignedIn,
+            certificate_id: None,
+            last_seen_before,
+        };
+        journal.save(ctx.state_dir)?;
+        Ok(Self { ctx, journal })
+    }
+
+    /// Joins the device's network and opens the session. On error the host is put back on
+    /// its network before returning.
+    pub async fn connect(self, pop: &Pop) -> Result<Connected<'a>> {
+        let ctx = self.ctx;
+        ctx.step(
+            Step::JoinDevice,
+            "Joining the device's network",
+            ctx.link.join(&ctx.ap),
+        )
+        .await?;
+        let opened = ctx
+            .step(
+                Step::SecureSession,
+                "Opening a secure session",
+                ctx.open_session(pop),
+            )
+            .await;
+        let mut session = match opened {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = ctx.link.restore().await;
+                return Err(e);
+            }
+        };
+        let info = session.info().await;
+        let serial = Serial::parse(&self.journal.serial)?;
+        match info {
+            Ok(i) if i.serial != serial.as_str() => {
+                let _ = ctx.link.restore().await;
+                return Err(Error::invalid(format!(
+                    "This device reports serial {}, not {serial}: check the serial number or the device's network name.",
+                    i.serial
+                )));
+            }
+            // Stock devices without our endpoint cannot be checked.
+            _ => {}
+        }
+        Ok(Connected {
+            ctx,
+            journal: self.journal,
+            session,
+            serial,
+        })
+    }
+}
+
+impl<'a> Connected<'a> {
+    /// Gets the certificate: from a CSR the device makes, or with a cloud-made key.
+    pub async fn certificate(mut self, mode: CertMode) -> Result<CertificateReady<'a>> {
+        let ctx = &self.ctx;
+        let serial = self.serial.clone();
+        let session = &mut self.session;
+        let got = ctx
+            .step(
+                Step::Certificate,
+                "Getting the device's certificate",
+                async {
+                    match mode {
+                        CertMode::DeviceCsr => {
+                            let csr = session.generate_csr().await?;
+                            ctx.auth
+                                .with_token(|t| {
+                                    let (cloud, serial, csr) =
+                                        (ctx.cloud, serial.clone(), csr.clone());
+                                    async move { cloud.cert_from_csr(&t, &serial, &csr).await }
+                                })
+                                .await
+                        }
+                        CertMode::CloudKey => {
+                            ctx.auth
+                                .with_token(|t| {
+                                    let (cloud, serial) = (ctx.cloud, serial.clone());
+                                    async move { cloud.cert_with_key(&t, &serial).await }
+                                })
+                                .await
+                        }
+                    }
+                },
+            )
+            .await;
+        let bundle = match got {
+            Ok(b) => b,
+            Err(e) => {
+                let _ = self.ctx.link.restore().await;
+                return Err(e);
+            }
+        };
+        self.journal.stage = Stage::CertificateReady;
+        self.journal.certificate_id = Some(bundle.certificate_id.clone());
+        self.journal.save(self.ctx.state_dir)?;
+        Ok(CertificateReady {
+            ctx: self.ctx,
+            journal: self.journal,
+            session: self.session,
+            serial: self.serial,
+            bundle,
+            mode,
+        })
+    }
+
+    /// The device's scan (the Wi-Fi page's list).
+    pub async fn scan(&mut self) -> Result<Vec<crate::device::WifiNetwork>> {
+        self.session.scan().await
+    }
+}
+
+impl<'a> CertificateReady<'a> {
+    /// The issued certificate.
+    pub fn bundle(&self) -> &CertBundle {
+        &self.bundle
+    }
+
+    /// The device's scan, to choose from.
+    pub async fn scan(&mut self) -> Result<Vec<crate::device::WifiNetwork>> {
+        self.session.scan().await
+    }
+
+    /// Chooses the home network (already validated).
+    pub fn choose_wifi(mut self, ssid: Ssid, passphrase: Passphrase) -> Result<WifiChosen<'a>> {
+        self.journal.stage = Stage::WifiChosen;
+        self.journal.ssid = Some(ssid.to_string());
+        self.journal.save(self.ctx.state_dir)?;
+        Ok(WifiChosen {
+            inner: self,
+            ssid,
+            passphrase,
+        })
+    }
+}
+
+/// How long the device gets to join the network.
+const JOIN_WAIT: Duration = Duration::from_secs(30);
+
+impl<'a> WifiChosen<'a> {
+    /// Sends every credential, applies, and reads the result. When the link drops after apply,
+    /// rejoins once to read it; if the device is gone, the verdict is left to the service
+    /// ([`JoinEvidence::LinkDropped`]). The host is back on its network when this returns.
+    pub async fn provision(self, pop: &Pop) -> Result<Provisioned<'a>> {
+        let WifiChosen {
+            inner,
+            ssid,
+            passphrase,
+        } = self;
+        let CertificateReady {
+            ctx,
+            mut journal,
+            mut session,
+            serial,
+            bundle,
+            mode,
+        } = inner;
+        let result = Self::run(
+            &ctx,
+            &mut session,
+            &serial,
+            &bundle,
+            mode,
+            &ssid,
+            &passphrase,
+            pop,
+        )
+        .await;
+        let restored = ctx
+            .step(
+                Step::HostRestored,
+                "Returning to the previous network",
+                ctx.link.restore(),
+            )
+            .await;
+        let joined = result?;
+        restored?;
+        journal.stage = Stage::Provisioned;
+        journal.save(ctx.state_dir)?;
+        Ok(Provisioned {
+            ctx,
+            journal,
+            serial,
+            joined,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn run(
+        ctx: &Ctx<'_>,
+        session: &mut DeviceSession,
+        serial: &Serial,
+        bundle: &CertBundle,
+        mode: CertMode,
+        ssid: &Ssid,
+        passphrase: &Passphrase,
+        pop: &Pop,
+    ) -> Result<JoinEvidence> {
+        ctx.step(Step::SendCredentials, "Sending the credentials", async {
+            match mode {
+                CertMode::DeviceCsr => session.send_certificate(&bundle.certificate_pem).await?,
+                CertMode::CloudKey => {
+                    let key = bundle.private_key.as_ref().ok_or_else(|| {
+                        Error::new(ErrorCode::Server, "The service returned no private key.")
+                    })?;
+                    session
+                        .send_seed_credentials(key.expose(), &bundle.certificate_pem)
+                        .await?
+                }
+            }
+            session
+                .send_mqtt(&MqttConfig {
+                    host: bundle.mqtt_host.clone(),
+                    port: bundle.mqtt_port,
+                    client_id: serial.to_string(),
+                    topic_prefix: bundle.topic_prefix.clone(),
+                    server_ca_pem: bundle.ca_pem.clone(),
+                })
+                .await?;
+            session.set_wifi(ssid, passphrase).await
+        })
+        .await?;
+
+        let applied = ctx
+            .step(
+                Step::Apply,
+                "Asking the device to join the network",
+                async {
+                    match session.apply().await {
+                        Ok(()) => Ok(true),
+                        // The AP may move to the router's channel right away: not a failure yet.
+                        Err(PostError::Unreachable(_)) => Ok(false),
+                        Err(e) => Err(e.into_error("prov-config")),
+                    }
+                },
+            )
+            .await?;
+
+        ctx.step(Step::DeviceJoinedWifi, "Waiting for the device to join the network", async {
+            let mut link_up = applied;
+            let mut rejoined = false;
+            let deadline = Instant::now() + JOIN_WAIT;
+            loop {
+                if link_up {
+                    match session.wifi_status().await {
+                        Ok(WifiState::Connected { ip }) => return Ok(JoinEvidence::DeviceReported { ip }),
+                        Ok(WifiState::AuthFailed) => {
+                            return Err(Error::new(
+                                ErrorCode::WifiAuthFailed,
+                                format!("The device could not join \"{ssid}\": the passphrase is wrong. Correct it and send it again; no reset is needed."),
+                            ));
+                        }
+                        Ok(WifiState::NotFound) => {
+                            return Err(Error::new(
+                                ErrorCode::WifiNotFound,
+                                format!("The device cannot find \"{ssid}\": check the name and that the router is on and in range of the device."),
+                            ));
+                        }
+                        Ok(WifiState::Connecting | WifiState::Disconnected) => {}
+                        Err(PostError::Unreachable(_)) => link_up = false,
+                        Err(e) => return Err(e.into_error("prov-config")),
+                    }
+                }
+                if !link_up {
+                    if rejoined {
+                        return Ok(JoinEvidence::LinkDropped);
+                    }
+                    rejoined = true;
+                    // Rejoin once to read the result; the old session may be gone with the link.
+                    if ctx.link.join(&ctx.ap).await.is_err() {
+                        return Ok(JoinEvidence::LinkDropped);
+                    }
+                    match ctx.open_session(pop).await {
+                        Ok(s) => {
+                            *session = s;
+                            link_up = true;
+                        }
+                        Err(e) if matches!(e.code, ErrorCode::Unreachable) => return Ok(JoinEvidence::LinkDropped),
+                        Err(e) => return Err(e),
+                    }
+                    continue;
+                }
+                if Instant::now() >= deadline {
+                    return Err(Error::new(
+                        ErrorCode::DeviceOffline,
+                        format!("The device did not join \"{ssid}\" within {} s: check the router, then try again.", JOIN_WAIT.as_secs()),
+                    ));
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+        .await
+    }
+}
+
+impl Provisioned<'_> {
+    /// Waits until the service has seen the device's first message (its `lastSeen` changed
+    /// since the run started).
+    pub async fn confirm_online(self, timeout: Duration) -> Result<Online> {
+        let ctx = &self.ctx;
+        let serial = self.serial.clone();
+        let before = self.journal.last_seen_before.clone();
+        let record = ctx
+            .step(Step::DeviceOnline, "Waiting for the device's first message", async {
+                let deadline = Instant::now() + timeout;
+                loop {
+                    let r = ctx
+                        .auth
+                        .with_token(|t| {
+                            let (cloud, serial) = (ctx.cloud, serial.clone());
+                            async move { cloud.device(&t, &serial).await }
+                        })
+                        .await?;
+                    if r.last_seen.is_some() && r.last_seen != before {
+                        return Ok(r);
+                    }
+                    if Instant::now() >= deadline {
+                        let why = match self.joined {
+                            JoinEvidence::LinkDropped => "the link to the device dropped after it got its settings and the service has not heard from it",
+                            JoinEvidence::DeviceReported { .. } => "the device joined the network but the service has not heard from it",
+                        };
+                        return Err(Error::new(
+                            ErrorCode::DeviceOffline,
+                            format!("{why} within {} s: check that the network reaches the internet, then look at the device's status light.", timeout.as_secs()),
+                        ));
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            })
+            .await?;
+        let mut journal = self.journal;
+        journal.stage = Stage::Online;
+        Journal::clear(ctx.state_dir);
+        Ok(Online {
+            serial: serial.to_string(),
+            certificate_id: journal.certificate_id.unwrap_or_default(),
+            thing_name: serial.to_string(),
+            last_seen: record.last_seen,
+            joined: self.joined,
+        })
+    }
+}
+
+/// Resumes a run whose device already got its credentials: only the online check is left.
+pub async fn resume_online(
+    cloud: &CloudClient,
+    auth: &AuthSession,
+    state_dir: &Path,
+    link: &dyn Link,
+    events: &(dyn Fn(ProgressEvent) + Send + Sync),
+    timeout: Duration,
+) -> Result<Online> {
+    let journal = Journal::load(state_dir).ok_or_else(|| {
+        Error::new(
+            ErrorCode::InvalidInput,
+            "There is no interrupted run to resume.",
+        )
+    })?;
+    if journal.stage < Stage::Provisioned {
+        return Err(Error::new(
+            ErrorCode::InvalidInput,
+            format!(
+                "The run for {} stopped before the device got its settings; start it again (nothing secret was kept).",
+                journal.serial
+            ),
+        ));
+    }
+    let serial = Serial::parse(&journal.serial)?;
+    let ctx = Ctx {
+        cloud,
+        auth,
+        link,
+        device_url: "",
+        ap: DeviceAp {
+            ssid: journal.softap.clone(),
+            password: None,
+        },
+        allow_sec0: false,
+        state_dir,
+        events,
+    };
+    Provisioned {
+        ctx,
+        journal,
+        serial,
+        joined: JoinEvidence::LinkDropped,
+    }
+    .confirm_online(timeout)
+    .await
+}
