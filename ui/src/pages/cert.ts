@@ -20,7 +20,7 @@ export function certFacts(c: CertView): HTMLElement {
     h("dt", {}, "Expires"),
     h("dd", { "data-fact": "expiry" }, c.expires_at ?? "not stated"),
     h("dt", {}, "SHA-256 fingerprint"),
-    h("dd", { "data-fact": "fingerprint" }, c.fingerprint_sha256),
+    h("dd", { "data-fact": "fingerprint" }, c.fingerprint_sha256 ?? "not reported"),
   );
 }
 

@@ -22,7 +22,7 @@ vi.mock("../bindings", () => ({
 
 import { register, start } from "../nav";
 import { state } from "../state";
-import { connectPage, mmss } from "./connect";
+import { connectPage } from "./connect";
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
 const ok = (step: string) => ({ kind: "step", step, state: "done", message: "", error: null });
@@ -36,11 +36,6 @@ beforeEach(() => {
 });
 
 describe("connect page", () => {
-  it("formats the countdown", () => {
-    expect(mmss(245)).toBe("4:05");
-    expect(mmss(-3)).toBe("0:00");
-  });
-
   it("shows the device's failure reason and fix, and retry goes to the Wi-Fi page", async () => {
     const err = { code: "wifi_auth_failed", message: "The device could not join HomeWiFi: wrong passphrase." };
     script.events = [ok("join_device"), ok("secure_session"), ok("certificate"), ok("send_credentials"), ok("apply"), { kind: "step", step: "device_joined_wifi", state: "failed", message: "", error: err }];

@@ -24,12 +24,6 @@ export const STEPS: { id: StepId; label: string }[] = [
 
 const MARK: Record<string, string> = { pending: "·", running: "…", done: "✓", failed: "✗" };
 
-/** "4:05" for 245 seconds. */
-export function mmss(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
-}
-
 export function connectPage(): HTMLElement {
   const msgs = h("div", { "data-role": "messages" });
   if (state.notice) msgs.append(banner("error", state.notice));
@@ -64,20 +58,7 @@ export function connectPage(): HTMLElement {
     rows.set(s.id, li);
     list.append(li);
   }
-  const countdown = h("p", { class: "countdown", "data-role": "countdown", "aria-live": "off" });
   const outcome = h("div", { "data-role": "outcome" });
-  let timer: number | undefined;
-  const startCountdown = (secondsLeft: number) => {
-    window.clearInterval(timer);
-    const end = Date.now() + secondsLeft * 1000;
-    const tick = () => {
-      const left = (end - Date.now()) / 1000;
-      countdown.textContent = left > 0 ? `Provisioning window closes in ${mmss(left)}` : "The device's provisioning window has closed: restart the device to open it again.";
-      if (left <= 0) window.clearInterval(timer);
-    };
-    tick();
-    timer = window.setInterval(tick, 1000);
-  };
 
   const setStep = (id: StepId, st: "running" | "done" | "failed", detail: string, err?: AppError) => {
     const li = rows.get(id);
@@ -91,17 +72,7 @@ export function connectPage(): HTMLElement {
     }
   };
   const onEvent = (ev: ProgressEvent) => {
-    switch (ev.kind) {
-      case "step":
-        setStep(ev.step, ev.state, ev.message, ev.error ?? undefined);
-        break;
-      case "window":
-        startCountdown(ev.seconds_left);
-        break;
-      case "certificate":
-        state.cert = ev.cert;
-        break;
-    }
+    if (ev.kind === "step") setStep(ev.step, ev.state, ev.message, ev.error ?? undefined);
   };
 
   const go3 = h("button", { type: "button", class: "primary", "data-action": "provision" }, "Provision the device");
@@ -139,8 +110,6 @@ export function connectPage(): HTMLElement {
     try {
       const done = await start(channel);
       state.interrupted = null;
-      window.clearInterval(timer);
-      countdown.textContent = "";
       state.cert = done.cert;
       outcome.replaceChildren(
         banner("ok", `${done.serial} is online${done.last_seen ? ` (last seen ${done.last_seen})` : ""}.`),
@@ -149,7 +118,6 @@ export function connectPage(): HTMLElement {
       );
       outcome.querySelector<HTMLButtonElement>("button")?.focus();
     } catch (e) {
-      window.clearInterval(timer);
       fail(toAppError(e));
     } finally {
       go3.disabled = false;
@@ -189,7 +157,6 @@ export function connectPage(): HTMLElement {
     pop.root,
     h("div", { class: "field" }, h("label", { for: "qr" }, "QR code text"), qr, qrMsg),
     h("div", { class: "actions" }, back, h("div", { class: "right" }, go3)),
-    countdown,
     list,
     outcome,
   );

@@ -1,0 +1,186 @@
+//! Pages 1-3: check the serial, scan from the device, provision it.
+
+use std::time::Duration;
+
+use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
+
+use super::Core;
+use crate::dto::{
+    CertMode, CertView, DeviceTarget, InterruptedRun, Network, ProgressEvent, ProvisionRequest,
+    Provisioned, SerialCheck, StepId, StepState,
+};
+use crate::error::{AppError, CmdResult};
+use crate::settings::{self, DeviceLinkSetting};
+use provisioner::app::{Plan, Target};
+use provisioner::link::LinkMode;
+use provisioner::wizard::{self, Step};
+
+/// Page 1: the serial is well-formed, registered, and this account may provision it.
+#[tauri::command]
+#[specta::specta]
+pub async fn check_serial(core: State<'_, Core>, serial: String) -> CmdResult<SerialCheck> {
+    let r = core.0.device_status(&serial).await?;
+    Ok(SerialCheck {
+        serial: r.sn,
+        certificate_id: r.certificate_id,
+        status: r.status,
+        last_seen: r.last_seen,
+    })
+}
+
+/// Page 2: the networks the device sees (joins its access point and comes back).
+#[tauri::command]
+#[specta::specta]
+pub async fn scan_networks(
+    app: AppHandle,
+    core: State<'_, Core>,
+    device: DeviceTarget,
+) -> CmdResult<Vec<Network>> {
+    let target = target(&app, device.softap, device.pop)?;
+    let list = core.0.scan(&target).await?;
+    Ok(list.into_iter().map(Network::from).collect())
+}
+
+/// Page 3: the whole run, streaming each step to `on_event`.
+#[tauri::command]
+#[specta::specta]
+pub async fn provision(
+    app: AppHandle,
+    core: State<'_, Core>,
+    request: ProvisionRequest,
+    on_event: Channel<ProgressEvent>,
+) -> CmdResult<Provisioned> {
+    let plan = Plan {
+        serial: request.serial,
+        target: target(&app, request.softap, request.pop)?,
+        ssid: request.ssid,
+        passphrase: request.passphrase,
+        cert_mode: match request.cert_mode {
+            CertMode::DeviceCsr => wizard::CertMode::DeviceCsr,
+            CertMode::CloudKey => wizard::CertMode::CloudKey,
+        },
+        online_timeout_secs: ONLINE_TIMEOUT_SECS,
+    };
+    // A closed window drops the channel; the run still finishes and restores the network.
+    let send = move |ev: wizard::ProgressEvent| {
+        let _ = on_event.send(ProgressEvent::from(ev));
+    };
+    Ok(core.0.provision(&plan, &send).await?.into())
+}
+
+/// A run interrupted after the device got its settings, if any.
+#[tauri::command]
+#[specta::specta]
+pub async fn interrupted_run(core: State<'_, Core>) -> CmdResult<Option<InterruptedRun>> {
+    Ok(core
+        .0
+        .interrupted_run()
+        .filter(|j| j.stage >= wizard::Stage::Provisioned)
+        .map(|j| InterruptedRun {
+            serial: j.serial,
+            softap: j.softap,
+            ssid: j.ssid,
+        }))
+}
+
+/// Finishes an interrupted run: only the online confirmation is repeated.
+#[tauri::command]
+#[specta::specta]
+pub async fn resume_run(
+    core: State<'_, Core>,
+    on_event: Channel<ProgressEvent>,
+) -> CmdResult<Provisioned> {
+    let send = move |ev: wizard::ProgressEvent| {
+        let _ = on_event.send(ProgressEvent::from(ev));
+    };
+    Ok(core
+        .0
+        .resume(&send, Duration::from_secs(ONLINE_TIMEOUT_SECS))
+        .await?
+        .into())
+}
+
+/// How long page 3 waits for the device's first message to reach the service.
+const ONLINE_TIMEOUT_SECS: u64 = 60;
+
+/// Where the device is: the settings say SoftAP (real devices) or a direct address.
+fn target(app: &AppHandle, softap: String, pop: String) -> CmdResult<Target> {
+    let (url, link) = match settings::load(app)?.device_link {
+        DeviceLinkSetting::SoftAp => (Target::SOFTAP_URL.to_owned(), LinkMode::Auto),
+        DeviceLinkSetting::Direct { address } => (format!("http://{address}"), LinkMode::Direct),
+    };
+    Ok(Target {
+        url,
+        link,
+        softap,
+        softap_password: None,
+        pop,
+        allow_sec0: false,
+    })
+}
+
+impl From<provisioner::device::WifiNetwork> for Network {
+    fn from(n: provisioner::device::WifiNetwork) -> Self {
+        Network {
+            ssid: n.ssid,
+            rssi: n.rssi,
+            channel: n.channel,
+            security: security_words(&n.auth),
+            secured: n.secure,
+        }
+    }
+}
+
+/// "wpa2_psk" -> "WPA2-PSK", "open" -> "Open".
+fn security_words(auth: &str) -> String {
+    match auth {
+        "open" => "Open".into(),
+        other => other.replace('_', "-").to_ascii_uppercase(),
+    }
+}
+
+impl From<wizard::ProgressEvent> for ProgressEvent {
+    fn from(ev: wizard::ProgressEvent) -> Self {
+        use wizard::StepState as S;
+        let step = match ev.step {
+            Step::JoinDevice => StepId::JoinDevice,
+            Step::SecureSession => StepId::SecureSession,
+            Step::Certificate => StepId::Certificate,
+            Step::SendCredentials => StepId::SendCredentials,
+            Step::Apply => StepId::Apply,
+            Step::DeviceJoinedWifi => StepId::DeviceJoinedWifi,
+            Step::HostRestored => StepId::HostRestored,
+            Step::DeviceOnline => StepId::DeviceOnline,
+        };
+        let (state, error) = match ev.state {
+            S::Running => (StepState::Running, None),
+            S::Done => (StepState::Done, None),
+            S::Failed { code, message } => (
+                StepState::Failed,
+                Some(AppError::from(provisioner::Error::new(code, message))),
+            ),
+        };
+        ProgressEvent::Step {
+            step,
+            state,
+            message: ev.message,
+            error,
+        }
+    }
+}
+
+impl From<wizard::Online> for Provisioned {
+    fn from(o: wizard::Online) -> Self {
+        Provisioned {
+            serial: o.serial,
+            cert: CertView {
+                thing_name: o.thing_name,
+                certificate_id: o.certificate_id,
+                expires_at: None,
+                fingerprint_sha256: None,
+            },
+            last_seen: o.last_seen,
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! The desktop shell: Tauri wiring only. Every command is a few lines over the
+//! `provisioner` crate; nothing here knows the device protocol or the cloud API.
+
+mod bindings;
+mod commands;
+mod dto;
+mod error;
+mod settings;
+
+pub use bindings::{export_bindings, specta_builder};
+
+use tauri::Manager;
+
+/// Builds and runs the app until its last window closes.
+pub fn run() {
+    let builder = specta_builder();
+    tauri::Builder::default()
+        .plugin(tauri_plugin_store::Builder::new().build())
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            let core =
+                tauri::async_runtime::block_on(provisioner::app::Provisioner::open_default())
+                    .map_err(|e| e.message)?;
+            tauri::async_runtime::block_on(settings::apply_preset(app.handle(), &core))?;
+            app.manage(commands::Core(core));
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .expect("the app failed to start");
+}
