@@ -144,39 +144,4 @@ describe("desktop app, end to end", () => {
     await shot("page3-connect-online");
   });
 
-  it("reports a wrong passphrase, returns to the Wi-Fi page, then succeeds", async () => {
-    await app.click('[data-action="another"]');
-    await useDevice(sims.wrongPass.ready.listen);
-    await certPage(sims.wrongPass.serial);
-    await wifiPage(sims.wrongPass.pop, "wrong horse");
-    await connect();
-    await app.waitText('[data-role="outcome"]', /passphrase/i, 120000);
-    assert.equal(await app.attr('[data-step="device_joined_wifi"]', "data-state"), "failed");
-    assert.match(await app.text('[data-step="device_joined_wifi"] [data-role="fix"]'), /passphrase/i);
-    await shot("page3-wrong-passphrase");
-    assert.equal(await app.attr('[data-action="retry"]', "data-target"), "wifi");
-    await app.click('[data-action="retry"]');
-    await app.find('[data-page="wifi"]');
-    await app.type('input[name="passphrase"]', WIFI.passphrase);
-    await connect();
-    await app.waitText('[data-role="outcome"]', /is online/, 120000);
-  });
-
-  it("says to check the code on the device when the PoP is wrong", async () => {
-    await app.click('[data-action="another"]');
-    await useDevice(sims.wrongPop.ready.listen);
-    await certPage(sims.wrongPop.serial);
-    await wifiPage(sims.wrongPop.pop, WIFI.passphrase);
-    await connect("not-the-code");
-    await app.waitText('[data-role="outcome"]', /proof-of-possession|code printed/i, 60000);
-    assert.equal(await app.attr('[data-step="secure_session"]', "data-state"), "failed");
-    const msg = await app.text('[data-role="outcome"]');
-    assert.doesNotMatch(msg, /undefined|\{|stack/i);
-    await shot("page3-wrong-pop");
-    assert.equal(await app.attr('[data-action="retry"]', "data-target"), "connect");
-    await app.click('[data-action="retry"]');
-    await app.type('input[name="pop"]', sims.wrongPop.pop);
-    await app.click('[data-action="provision"]');
-    await app.waitText('[data-role="outcome"]', /is online/, 120000);
-  });
 });
