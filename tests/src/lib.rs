@@ -1,1 +1,345 @@
-//! End-to-end harness (placeholder).
+//! End-to-end harness: builds and spawns `provisiond` (which runs mosquitto), `device-sim`
+//! and the `provision` CLI on loopback with free ports, captures every process's output to
+//! files, and checks that no secret ever reached them.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Where the workspace's binaries are (built once per test process).
+pub fn bin(name: &str) -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let dir = BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap()
+            .to_owned();
+        let status = Command::new(cargo)
+            .current_dir(&root)
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "cloud",
+                "-p",
+                "device-sim",
+                "-p",
+                "provisioner",
+                "--bin",
+                "provisiond",
+                "--bin",
+                "device-sim",
+                "--bin",
+                "provision",
+            ])
+            .status()
+            .expect("cargo build of the binaries");
+        assert!(
+            status.success(),
+            "building provisiond, device-sim and provision failed"
+        );
+        // This test binary is target/<profile>/deps/e2e-*: the bins are one level up.
+        std::env::current_exe()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .to_owned()
+    });
+    let p = dir.join(name);
+    assert!(p.exists(), "{} was not built", p.display());
+    p
+}
+
+/// Output files of one test run.
+pub struct RunDir {
+    dir: tempfile::TempDir,
+}
+
+impl Default for RunDir {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RunDir {
+    /// A fresh directory.
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A log file for `name`.
+    pub fn log(&self, name: &str) -> std::fs::File {
+        std::fs::File::create(self.dir.path().join(format!("{name}.log"))).unwrap()
+    }
+
+    /// Every captured log, concatenated.
+    pub fn all_logs(&self) -> String {
+        let mut out = String::new();
+        for e in std::fs::read_dir(self.dir.path()).unwrap().flatten() {
+            if e.path().extension().is_some_and(|x| x == "log") {
+                out.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
+            }
+        }
+        out
+    }
+
+    /// Fails if any secret appears in any captured log.
+    pub fn assert_no_secrets(&self, secrets: &[&str]) {
+        let logs = self.all_logs();
+        assert!(!logs.is_empty(), "no logs were captured");
+        for s in secrets {
+            assert!(!s.is_empty());
+            assert!(
+                !logs.contains(s),
+                "a secret reached the logs: {:?}...",
+                &s[..s.len().min(12)]
+            );
+        }
+        assert!(
+            !logs.contains("PRIVATE KEY-----"),
+            "a private key reached the logs"
+        );
+    }
+}
+
+/// A child process killed when dropped.
+pub struct Proc(pub Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Reads the ready line (written to `first`), then copies the rest of stdout to `rest`.
+fn first_json_line(
+    child: &mut Child,
+    what: &str,
+    first: std::fs::File,
+    rest: std::fs::File,
+) -> Value {
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut tee = rest;
+        let mut lines = BufReader::new(stdout).lines();
+        if let Some(Ok(l)) = lines.next() {
+            use std::io::Write;
+            let mut first = first;
+            let _ = writeln!(first, "{l}");
+            let _ = tx.send(l);
+        }
+        // Keep draining so the child never blocks on a full pipe.
+        for l in lines.map_while(Result::ok) {
+            use std::io::Write;
+            let _ = writeln!(tee, "{l}");
+        }
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(60))
+        .unwrap_or_else(|_| panic!("{what} printed no ready line"));
+    serde_json::from_str(&line).unwrap_or_else(|e| panic!("{what} ready line {line:?}: {e}"))
+}
+
+/// A running `provisiond serve` (with its mosquitto).
+pub struct Cloud {
+    /// API base URL.
+    pub api: String,
+    /// CA file of the API and the broker.
+    pub ca: PathBuf,
+    /// Broker address.
+    pub mqtt: String,
+    data_dir: PathBuf,
+    _proc: Proc,
+}
+
+impl Cloud {
+    /// Starts it on free loopback ports with a data dir under `run`.
+    pub fn start(run: &RunDir) -> Self {
+        let data_dir = run.path().join("cloud-data");
+        std::fs::create_dir_all(&data_dir).unwrap();
+        let mut child = Command::new(bin("provisiond"))
+            .args(["serve", "--data-dir"])
+            .arg(&data_dir)
+            .args(["--listen", "127.0.0.1:0", "--mqtt-port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(run.log("provisiond-stderr"))
+            .spawn()
+            .expect("spawn provisiond");
+        let ready = first_json_line(
+            &mut child,
+            "provisiond",
+            run.log("provisiond-ready"),
+            run.log("provisiond-stdout"),
+        );
+        Self {
+            api: ready["api"].as_str().unwrap().to_owned(),
+            ca: PathBuf::from(ready["ca"].as_str().unwrap()),
+            mqtt: ready["mqtt"].as_str().unwrap_or_default().to_owned(),
+            data_dir,
+            _proc: Proc(child),
+        }
+    }
+
+    fn admin(&self, args: &[&str]) -> String {
+        let out = Command::new(bin("provisiond"))
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .args(args)
+            .output()
+            .expect("provisiond admin");
+        assert!(
+            out.status.success(),
+            "provisiond {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Registers serial numbers.
+    pub fn add_serials(&self, serials: &[&str]) {
+        for s in serials {
+            self.admin(&["serial", "add", s]);
+        }
+    }
+
+    /// The pending confirmation code of an account.
+    pub fn user_code(&self, email: &str) -> String {
+        let out = self.admin(&["user", "code", email]);
+        out.split_whitespace()
+            .find(|w| w.chars().all(|c| c.is_ascii_digit()) && w.len() >= 4)
+            .map(str::to_owned)
+            .unwrap_or_else(|| out.trim().trim_matches('"').to_owned())
+    }
+}
+
+/// Options of a simulated device.
+#[derive(Clone, Debug, Default)]
+pub struct SimOpts {
+    /// Drop the SoftAP link right after apply.
+    pub drop_link_after_apply: bool,
+    /// Security level (default 2).
+    pub security: Option<u8>,
+}
+
+/// A running `device-sim`.
+pub struct Sim {
+    /// Its base URL.
+    pub url: String,
+    /// SoftAP name.
+    pub softap: String,
+    /// Serial.
+    pub serial: String,
+    _proc: Proc,
+}
+
+impl Sim {
+    /// Starts one device on a free loopback port.
+    pub fn start(run: &RunDir, serial: &str, pop: &str, opts: &SimOpts) -> Self {
+        let mut cmd = Command::new(bin("device-sim"));
+        // The PoP goes by environment, not argv (the process list is public).
+        cmd.args(["--serial", serial, "--listen", "127.0.0.1:0"])
+            .env("IOTP_DEVICE_POP", pop);
+        if let Some(s) = opts.security {
+            cmd.args(["--security", &s.to_string()]);
+        }
+        if opts.drop_link_after_apply {
+            cmd.arg("--drop-link-after-apply");
+        }
+        let flash = run.path().join(format!("{serial}.flash"));
+        cmd.arg("--flash").arg(flash);
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(run.log(&format!("sim-{serial}-stderr")))
+            .spawn()
+            .expect("spawn device-sim");
+        // The ready line carries the PoP (the device's label, printed by design): it is kept
+        // apart from the scanned logs; the rest of stdout is scanned.
+        let ready = first_json_line(
+            &mut child,
+            "device-sim",
+            std::fs::File::create(run.path().join(format!("sim-{serial}-ready.txt"))).unwrap(),
+            run.log(&format!("sim-{serial}-stdout")),
+        );
+        Self {
+            url: format!("http://{}", ready["listen"].as_str().unwrap()),
+            softap: ready["softap"].as_str().unwrap().to_owned(),
+            serial: serial.to_owned(),
+            _proc: Proc(child),
+        }
+    }
+}
+
+/// Polls `f` until it returns `Some` or `timeout` passes.
+pub async fn eventually<T, F, Fut>(timeout: Duration, mut f: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f().await {
+            return Some(v);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A provisioner facade on `cloud`, with its own dirs and an in-memory secret store.
+pub async fn host(run: &RunDir, cloud: &Cloud, name: &str) -> provisioner::app::Provisioner {
+    use provisioner::profile::{Backend, Paths, Profile};
+    let p = provisioner::app::Provisioner::open(
+        Paths::under(&run.path().join(format!("host-{name}"))),
+        std::sync::Arc::new(provisioner::secrets::MemoryStore::default()),
+        None,
+    )
+    .await
+    .unwrap();
+    p.set_profile(
+        Profile {
+            name: "test".into(),
+            backend: Backend::SelfHosted {
+                url: cloud.api.clone(),
+                ca_path: Some(cloud.ca.clone()),
+            },
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    p
+}
+
+/// Signs up, confirms (code from `provisiond user code`) and signs in.
+pub async fn signed_in_host(
+    run: &RunDir,
+    cloud: &Cloud,
+    email: &str,
+    password: &str,
+) -> provisioner::app::Provisioner {
+    let p = host(run, cloud, email).await;
+    p.sign_up(email, password).await.unwrap();
+    p.confirm_sign_up(email, &cloud.user_code(email))
+        .await
+        .unwrap();
+    p.sign_in(email, password).await.unwrap();
+    p
+}

@@ -1,0 +1,108 @@
+//! The host's device session (HTTP + protocol client role) against `device-sim`.
+
+use e2e::{RunDir, Sim, SimOpts};
+use provisioner::ErrorCode;
+use provisioner::device::DeviceSession;
+use provisioner::validate::Pop;
+
+const POP: &str = "abcd1234";
+
+#[tokio::test]
+async fn sec2_session_info_and_scan() {
+    let run = RunDir::new();
+    let sim = Sim::start(&run, "SN-SESS-01", POP, &SimOpts::default());
+    let mut s = DeviceSession::open(&sim.url, &Pop::parse(POP).unwrap(), false)
+        .await
+        .unwrap();
+    assert_eq!(s.proto_ver().prov.sec_ver, 2);
+    let info = s.info().await.unwrap();
+    assert_eq!(info.serial, "SN-SESS-01");
+    assert_eq!(info.sec_ver, 2);
+    let nets = s.scan().await.unwrap();
+    assert!(
+        nets.iter().any(|n| n.ssid == "HomeWiFi" && n.secure),
+        "{nets:?}"
+    );
+    // Strongest first.
+    assert!(nets.windows(2).all(|w| w[0].rssi >= w[1].rssi));
+    // The CSR is made on the device, for its serial.
+    let csr = s.generate_csr().await.unwrap();
+    assert!(csr.contains("BEGIN CERTIFICATE REQUEST"));
+    run.assert_no_secrets(&[POP]);
+}
+
+#[tokio::test]
+async fn a_wrong_pop_says_to_check_the_label() {
+    let run = RunDir::new();
+    let sim = Sim::start(&run, "SN-SESS-02", POP, &SimOpts::default());
+    let e = DeviceSession::open(&sim.url, &Pop::parse("wrong-code").unwrap(), false)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(e.code, ErrorCode::WrongPop);
+    assert!(
+        e.message.contains("check the code printed on the device"),
+        "{}",
+        e.message
+    );
+    // The device still accepts the right code afterwards.
+    DeviceSession::open(&sim.url, &Pop::parse(POP).unwrap(), false)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn sec1_works_and_sec0_needs_explicit_consent() {
+    let run = RunDir::new();
+    let sec1 = Sim::start(
+        &run,
+        "SN-SESS-03",
+        POP,
+        &SimOpts {
+            security: Some(1),
+            ..Default::default()
+        },
+    );
+    let mut s = DeviceSession::open(&sec1.url, &Pop::parse(POP).unwrap(), false)
+        .await
+        .unwrap();
+    assert_eq!(s.info().await.unwrap().sec_ver, 1);
+
+    let sec0 = Sim::start(
+        &run,
+        "SN-SESS-04",
+        POP,
+        &SimOpts {
+            security: Some(0),
+            ..Default::default()
+        },
+    );
+    let e = DeviceSession::open(&sec0.url, &Pop::parse(POP).unwrap(), false)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(e.code, ErrorCode::InsecureDevice);
+    let mut s = DeviceSession::open(&sec0.url, &Pop::parse(POP).unwrap(), true)
+        .await
+        .unwrap();
+    assert_eq!(s.info().await.unwrap().serial, "SN-SESS-04");
+}
+
+#[tokio::test]
+async fn a_device_that_is_not_there_is_unreachable() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let e = DeviceSession::open(
+        &format!("http://127.0.0.1:{port}"),
+        &Pop::parse(POP).unwrap(),
+        false,
+    )
+    .await
+    .err()
+    .unwrap();
+    assert_eq!(e.code, ErrorCode::Unreachable);
+    assert!(e.message.contains("provisioning mode"));
+}
