@@ -5,6 +5,22 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$IOTP_CACHE/target}"
 export IOTP_VENV="$IOTP_CACHE/venv"
 export PATH="$IOTP_VENV/bin:$HOME/.cargo/bin:$PATH"
 
+# Build caches live outside the clone and grow; when the disk runs low, drop them (they are
+# only caches) rather than fail half-way with ENOSPC.
+ensure_disk() {
+  local want_gib="${1:-20}" free_kib
+  mkdir -p "$IOTP_CACHE"
+  free_kib=$(df -Pk "$IOTP_CACHE" | awk 'NR==2 {print $4}')
+  if [ "$free_kib" -lt $((want_gib * 1024 * 1024)) ]; then
+    log "only $((free_kib / 1024)) MiB free under $IOTP_CACHE: removing the build caches"
+    rm -rf "$IOTP_CACHE"/target*
+    free_kib=$(df -Pk "$IOTP_CACHE" | awk 'NR==2 {print $4}')
+    if [ "$free_kib" -lt $((8 * 1024 * 1024)) ]; then
+      log "still only $((free_kib / 1024)) MiB free: the build needs about 8 GiB"; return 1
+    fi
+  fi
+}
+
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
+ensure_disk 20
+# CI builds once per run: incremental data would only take disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 bash scripts/setup.sh
 
 # Services the tests use; stopped when this script exits.
@@ -16,6 +19,9 @@ cargo fmt --all -- --check
 log "cargo clippy"
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 log "cargo test"
+# The end-to-end harness and the area scripts use the binaries this build makes, so every
+# crate is compiled once, with one feature set.
+export IOTP_BIN_DIR="$CARGO_TARGET_DIR/debug"
 cargo test --workspace --all-features --locked 2>&1 | tee "$IOTP_CACHE/cargo-test.log"
 status=${PIPESTATUS[0]}
 [ "$status" -eq 0 ] || exit "$status"

@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
 
-cargo build -p cloud --bin provisiond --locked
-bin="$CARGO_TARGET_DIR/debug/provisiond"
+[ -n "${IOTP_BIN_DIR:-}" ] || cargo build --workspace --all-features --bins --locked
+bin="${IOTP_BIN_DIR:-$CARGO_TARGET_DIR/debug}/provisiond"
 data=$(mktemp -d)
 pid=""
 cleanup() {

@@ -14,15 +14,17 @@ source scripts/lib.sh
 log "ui: typecheck and unit tests"
 (cd ui && npm run typecheck --silent && npx vitest run)
 
-log "bindings: ui/src/bindings.ts matches the Rust commands"
-cargo test --locked -q -p iot-provisioner-app --test bindings
+# The bindings staleness test (src-tauri/tests/bindings.rs) ran in the workspace's cargo test.
 
 # GUI end-to-end: tauri-driver + WebKitWebDriver drive the app built by the workspace's cargo
 # test, under Xvfb, against provisiond and a device-sim on 127.0.0.1.
 for tool in tauri-driver WebKitWebDriver Xvfb; do
   command -v "$tool" >/dev/null || { log "missing $tool: run scripts/setup.sh"; exit 1; }
 done
-cargo build --locked -q -p iot-provisioner-app -p cloud -p device-sim --bin iot-provisioner --bin provisiond --bin device-sim
+BIN_DIR="${IOTP_BIN_DIR:-$CARGO_TARGET_DIR/debug}"
+if [ -z "${IOTP_BIN_DIR:-}" ]; then
+  cargo build --locked -q --workspace --all-features --bins
+fi
 WORK=$(mktemp -d /tmp/iotp-desktop.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
@@ -33,7 +35,7 @@ PIDS+=($!)
 export DISPLAY="$DISPLAY_NUM"
 sleep 1
 export XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data" XDG_STATE_HOME="$WORK/state" XDG_CACHE_HOME="$WORK/cache" NO_AT_BRIDGE=1
-export APP_BIN="$CARGO_TARGET_DIR/debug/iot-provisioner" PROVISIOND_BIN="$CARGO_TARGET_DIR/debug/provisiond" DEVICE_SIM_BIN="$CARGO_TARGET_DIR/debug/device-sim"
+export APP_BIN="$BIN_DIR/iot-provisioner" PROVISIOND_BIN="$BIN_DIR/provisiond" DEVICE_SIM_BIN="$BIN_DIR/device-sim"
 export E2E_DIR="$WORK/e2e" IOTP_APP_PRESET="$WORK/e2e/preset.json" SCREENSHOT_DIR="$WORK/screenshots"
 mkdir -p "$E2E_DIR"
 DRIVER_PORT=$((4500 + RANDOM % 400))

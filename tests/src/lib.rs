@@ -10,10 +10,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// Where the workspace's binaries are (built once per test process).
+/// Where the workspace's binaries are: `IOTP_BIN_DIR` when set (scripts/test.sh points it at
+/// the binaries `cargo test --workspace` has just built), else built once per test process.
 pub fn bin(name: &str) -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     let dir = BUILT.get_or_init(|| {
+        if let Some(dir) = std::env::var_os("IOTP_BIN_DIR") {
+            return PathBuf::from(dir);
+        }
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let root = Path::new(env!("CARGO_MANIFEST_DIR"))
             .parent()
