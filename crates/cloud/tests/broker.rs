@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Connect, Server, mqtt_connect, wait_for};
+use common::{Connect, Server, mqtt_connect, mqtt_connect_as, wait_for};
 use rumqttc::{Packet, QoS};
 
 async fn last_seen(server: &Server, token: &str, sn: &str) -> Option<String> {
@@ -164,4 +164,76 @@ async fn device_certificate_on_the_broker() {
         .await;
     assert_eq!(b["certificateId"], serde_json::Value::Null);
     assert_eq!(b["status"], "registered");
+}
+
+/// Polls until the connection ends (error) or `secs` pass; true when it ended.
+async fn disconnected(events: &mut rumqttc::EventLoop, secs: u64) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        match tokio::time::timeout_at(deadline, events.poll()).await {
+            Err(_) => return false,
+            Ok(Err(_)) => return true,
+            Ok(Ok(_)) => {}
+        }
+    }
+}
+
+/// The broker's client id is the certificate's serial, whatever the client asks for: a
+/// device naming another's client id cannot take over that device's session, and a second
+/// connection with the same certificate replaces the first even under another client id.
+#[tokio::test(flavor = "multi_thread")]
+async fn client_id_is_forced_to_the_certificate_serial() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    assert!(server.admin(&["serial", "add", "DEV-C3"]).0);
+    assert!(server.admin(&["serial", "add", "DEV-D4"]).0);
+    let token = server.user("carol@example.com").await;
+    let (s, body_c, key_c) = server.provision(&token, "DEV-C3").await;
+    assert_eq!(s, 200, "{body_c}");
+    let cert_c = body_c["certificatePem"].as_str().unwrap().to_owned();
+    let (s, body_d, key_d) = server.provision(&token, "DEV-D4").await;
+    assert_eq!(s, 200, "{body_d}");
+    let cert_d = body_d["certificatePem"].as_str().unwrap().to_owned();
+
+    let Connect::Accepted(client_c, mut events_c) =
+        mqtt_connect(&server, "DEV-C3", &cert_c, &key_c).await
+    else {
+        panic!("device C connects");
+    };
+    // D asks for C's client id. Without the forced id the broker would drop C's session.
+    let Connect::Accepted(_client_d, mut events_d) =
+        mqtt_connect_as(&server, "DEV-C3", &cert_d, &key_d).await
+    else {
+        panic!("device D connects (under its own id)");
+    };
+    assert!(
+        !disconnected(&mut events_c, 2).await,
+        "device D took over device C's session by naming its client id"
+    );
+    // C is still served: a message on its own prefix comes back to it.
+    client_c
+        .subscribe("devices/DEV-C3/echo", QoS::AtLeastOnce)
+        .await
+        .unwrap();
+    wait_for(&mut events_c, |p| matches!(p, Packet::SubAck(_))).await;
+    client_c
+        .publish("devices/DEV-C3/echo", QoS::AtLeastOnce, false, "still here")
+        .await
+        .unwrap();
+    let Packet::Publish(p) = wait_for(&mut events_c, |p| matches!(p, Packet::Publish(_))).await
+    else {
+        unreachable!()
+    };
+    assert_eq!(&p.payload[..], b"still here");
+
+    // D's certificate under yet another name is still D: it replaces D's first connection.
+    let Connect::Accepted(_client_d2, _events_d2) =
+        mqtt_connect_as(&server, "anything-else", &cert_d, &key_d).await
+    else {
+        panic!("device D connects a second time");
+    };
+    assert!(
+        disconnected(&mut events_d, 10).await,
+        "a second connection with D's certificate did not replace the first: the client id is not the serial"
+    );
 }

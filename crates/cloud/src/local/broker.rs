@@ -162,8 +162,10 @@ fn logged_since(log: &Path, offset: u64, needle: &str) -> bool {
 
 fn write_config(dir: &Path, bind: &str, port: u16) -> Result<(), BackendError> {
     let d = dir.display();
-    // The user name is the certificate's CN (use_identity_as_username); the service reads
-    // every hello; a device reads and writes only under its own prefix.
+    // The user name is the certificate's CN (use_identity_as_username) and becomes the client
+    // id (use_username_as_clientid), so a device cannot take over another's session by
+    // naming its client id; the service reads every hello; a device reads and writes only
+    // under its own prefix.
     let acl = format!(
         "user {SERVICE_CLIENT_CN}\ntopic read devices/+/hello\n\npattern readwrite devices/%u/#\n"
     );
@@ -186,6 +188,7 @@ keyfile {d}/server.key
 crlfile {d}/crl.pem
 require_certificate true
 use_identity_as_username true
+use_username_as_clientid true
 tls_version tlsv1.2
 acl_file {d}/mosquitto.acl
 "

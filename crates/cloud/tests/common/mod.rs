@@ -201,15 +201,25 @@ pub enum Connect {
     Refused(String),
 }
 
-/// Connects as device `sn` with its certificate and key to the broker.
+/// Connects as device `sn` (client id = serial) with its certificate and key to the broker.
 pub async fn mqtt_connect(server: &Server, sn: &str, cert_pem: &str, key: &KeyPair) -> Connect {
+    mqtt_connect_as(server, sn, cert_pem, key).await
+}
+
+/// Connects with a certificate and key, asking for any MQTT client id.
+pub async fn mqtt_connect_as(
+    server: &Server,
+    client_id: &str,
+    cert_pem: &str,
+    key: &KeyPair,
+) -> Connect {
     let cfg = cloud::local::tls::client_config(
         der_of(&server.ca_pem),
         der_of(cert_pem),
         key.serialize_der(),
     )
     .unwrap();
-    let mut opts = MqttOptions::new(sn, "127.0.0.1", server.mqtt_port);
+    let mut opts = MqttOptions::new(client_id, "127.0.0.1", server.mqtt_port);
     opts.set_keep_alive(Duration::from_secs(30));
     opts.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(
         Arc::new(Arc::unwrap_or_clone(cfg)),
