@@ -16,7 +16,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use cloud::backend::{
-    BackendError, CertificateId, DeviceRecord, DeviceStore, LeaseToken, StoreError,
+    BackendError, CertificateId, DeviceRecord, DeviceStore, LeaseToken, StoreError, lease_refusal,
 };
 use cloud::identity::UserId;
 use cloud::serial::Serial;
@@ -173,7 +173,7 @@ impl DeviceStore for DynamoStore {
             )
             .condition_expression(
                 "attribute_exists(sn) AND (attribute_not_exists(#owner) OR #owner = :user) \
-                 AND (attribute_not_exists(#until) OR #until < :now)",
+                 AND (attribute_not_exists(#until) OR #until <= :now)",
             )
             .expression_attribute_names("#owner", "owner")
             .expression_attribute_names("#token", "leaseToken")
@@ -208,15 +208,18 @@ impl DeviceStore for DynamoStore {
                 }
             }
             Err(e) if is_condition_failure(&e) => {
-                // One of three conditions failed; the item says which.
-                let item = self.item(sn).await?;
-                Err(match item.as_ref().map(|i| record(sn, i)).transpose()? {
-                    None => StoreError::UnknownSerial,
-                    Some(r) if r.owner.as_ref().is_some_and(|o| o != owner) => {
-                        StoreError::OwnedByAnotherUser
-                    }
-                    Some(_) => StoreError::Busy,
-                })
+                // One of three conditions failed; the item says which. If it has changed
+                // since and would pass now, another request was there first: busy.
+                let Some(item) = self.item(sn).await? else {
+                    return Err(StoreError::UnknownSerial);
+                };
+                let stored = record(sn, &item)?;
+                let until = match item.get("leaseUntil") {
+                    Some(AttributeValue::N(n)) => n.parse().ok(),
+                    _ => None,
+                };
+                let owner_now = stored.owner.as_ref().map(|o| o.0.as_str());
+                Err(lease_refusal(owner_now, until, owner, now).unwrap_or(StoreError::Busy))
             }
             Err(e) => Err(backend_error("dynamodb:UpdateItem", e).into()),
         }

@@ -102,6 +102,26 @@ pub trait DeviceStore: Send + Sync {
     -> Result<(), BackendError>;
 }
 
+/// The ownership and lease rule every [`DeviceStore`] applies in `begin_provisioning`: why
+/// `user` may not start provisioning a registered device whose stored owner and lease expiry
+/// (seconds since the epoch) are these, at `now`; `None` when it may. The SQLite store applies
+/// it inside its transaction; the DynamoDB store states it as a condition expression and uses
+/// this to name the condition that failed.
+pub fn lease_refusal(
+    owner: Option<&str>,
+    lease_until: Option<u64>,
+    user: &UserId,
+    now: u64,
+) -> Option<StoreError> {
+    if owner.is_some_and(|o| o != user.0) {
+        Some(StoreError::OwnedByAnotherUser)
+    } else if lease_until.is_some_and(|until| until > now) {
+        Some(StoreError::Busy)
+    } else {
+        None
+    }
+}
+
 /// A certificate the CA issued and activated for a thing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedCertificate {
@@ -173,4 +193,29 @@ pub trait CertificateAuthority: Send + Sync {
 
     /// The broker the devices use.
     async fn broker(&self) -> Result<BrokerInfo, BackendError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lease_rule() {
+        let alice = UserId("alice".into());
+        assert_eq!(lease_refusal(None, None, &alice, 100), None);
+        assert_eq!(lease_refusal(Some("alice"), Some(100), &alice, 100), None);
+        assert_eq!(
+            lease_refusal(Some("alice"), Some(101), &alice, 100),
+            Some(StoreError::Busy)
+        );
+        assert_eq!(
+            lease_refusal(None, Some(101), &alice, 100),
+            Some(StoreError::Busy)
+        );
+        // Ownership is decided before the lease: another user's device is never "busy".
+        assert_eq!(
+            lease_refusal(Some("bob"), Some(101), &alice, 100),
+            Some(StoreError::OwnedByAnotherUser)
+        );
+    }
 }

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::db::{Db, db_err, now_secs};
 use crate::backend::{
-    BackendError, CertificateId, DeviceRecord, DeviceStore, LeaseToken, StoreError,
+    BackendError, CertificateId, DeviceRecord, DeviceStore, LeaseToken, StoreError, lease_refusal,
 };
 use crate::identity::UserId;
 use crate::serial::Serial;
@@ -170,11 +170,11 @@ impl DeviceStore for SqliteStore {
         let Some((cur_owner, cert, last_seen, cur_lease, lease_until)) = row else {
             return Err(StoreError::UnknownSerial);
         };
-        if cur_owner.as_deref().is_some_and(|o| o != owner.0) {
-            return Err(StoreError::OwnedByAnotherUser);
-        }
-        if cur_lease.is_some() && lease_until.is_some_and(|u| u > now) {
-            return Err(StoreError::Busy);
+        let until = cur_lease
+            .and(lease_until)
+            .map(|u| u64::try_from(u).unwrap_or(0));
+        if let Some(refusal) = lease_refusal(cur_owner.as_deref(), until, owner, now as u64) {
+            return Err(refusal);
         }
         tx.execute(
             "UPDATE devices SET owner = ?2, lease = ?3, lease_until = ?4 WHERE sn = ?1",
