@@ -406,9 +406,11 @@ impl Provisioner {
             .await
     }
 
-    /// A run interrupted after the device got its settings, if any (from the journal).
+    /// The most advanced run left unfinished by a crash, if any (from the journals).
     pub fn interrupted_run(&self) -> Option<wizard::Journal> {
-        wizard::Journal::load(&self.inner.paths.state_dir)
+        wizard::Journal::list(&self.inner.paths.state_dir)
+            .into_iter()
+            .next()
     }
 
     /// Finishes an interrupted run: only the online confirmation is repeated.
@@ -577,6 +579,6 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::NotConfigured);
-        assert!(!dir.path().join("state").join("wizard.json").exists());
+        assert!(wizard::Journal::list(&dir.path().join("state")).is_empty());
     }
 }

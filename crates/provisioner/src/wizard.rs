@@ -111,30 +111,57 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// The journal file in `state_dir`.
-    pub fn path(state_dir: &Path) -> PathBuf {
-        state_dir.join("wizard.json")
+    /// The directory holding one journal per device serial. One file per serial (not one per
+    /// state dir) so that concurrent runs, e.g. a batch, never overwrite or delete each
+    /// other's journal.
+    pub fn dir(state_dir: &Path) -> PathBuf {
+        state_dir.join("runs")
     }
 
-    /// Reads a journal left by an earlier run.
-    pub fn load(state_dir: &Path) -> Option<Self> {
-        let bytes = std::fs::read(Self::path(state_dir)).ok()?;
+    /// The journal file of `serial` (a validated serial is a safe file name).
+    pub fn path(state_dir: &Path, serial: &str) -> PathBuf {
+        Self::dir(state_dir).join(format!("{serial}.json"))
+    }
+
+    /// Reads the journal an earlier run left for `serial`.
+    pub fn load(state_dir: &Path, serial: &str) -> Option<Self> {
+        let bytes = std::fs::read(Self::path(state_dir, serial)).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
 
-    fn save(&self, state_dir: &Path) -> Result<()> {
-        std::fs::create_dir_all(state_dir)
-            .map_err(|e| Error::storage(&state_dir.display().to_string(), e))?;
-        let path = Self::path(state_dir);
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, serde_json::to_vec(self).expect("journal serializes"))
-            .and_then(|_| std::fs::rename(&tmp, &path))
-            .map_err(|e| Error::storage(&path.display().to_string(), e))
+    /// Every journal left by earlier runs, most advanced stage first.
+    pub fn list(state_dir: &Path) -> Vec<Self> {
+        let Ok(entries) = std::fs::read_dir(Self::dir(state_dir)) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Self> = entries
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+            .filter_map(|e| serde_json::from_slice(&std::fs::read(e.path()).ok()?).ok())
+            .collect();
+        out.sort_by(|a: &Self, b| b.stage.cmp(&a.stage).then(a.serial.cmp(&b.serial)));
+        out
     }
 
-    /// Removes the journal (after success).
-    pub fn clear(state_dir: &Path) {
-        let _ = std::fs::remove_file(Self::path(state_dir));
+    fn save(&self, state_dir: &Path) -> Result<()> {
+        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let dir = Self::dir(state_dir);
+        std::fs::create_dir_all(&dir).map_err(|e| Error::storage(&dir.display().to_string(), e))?;
+        let path = Self::path(state_dir, &self.serial);
+        // A temporary name of its own per write, so two writers never rename each other's file.
+        let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = dir.join(format!(".{}.{}.{seq}.tmp", self.serial, std::process::id()));
+        std::fs::write(&tmp, serde_json::to_vec(self).expect("journal serializes"))
+            .and_then(|_| std::fs::rename(&tmp, &path))
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                Error::storage(&path.display().to_string(), e)
+            })
+    }
+
+    /// Removes the journal of `serial` (after success).
+    pub fn clear(state_dir: &Path, serial: &str) {
+        let _ = std::fs::remove_file(Self::path(state_dir, serial));
     }
 }
 
@@ -630,7 +657,7 @@ impl Provisioned<'_> {
             .await?;
         let mut journal = self.journal;
         journal.stage = Stage::Online;
-        Journal::clear(ctx.state_dir);
+        Journal::clear(ctx.state_dir, serial.as_str());
         Ok(Online {
             serial: serial.to_string(),
             certificate_id: journal.certificate_id.unwrap_or_default(),
@@ -650,7 +677,7 @@ pub async fn resume_online(
     events: &(dyn Fn(ProgressEvent) + Send + Sync),
     timeout: Duration,
 ) -> Result<Online> {
-    let journal = Journal::load(state_dir).ok_or_else(|| {
+    let journal = Journal::list(state_dir).into_iter().next().ok_or_else(|| {
         Error::new(
             ErrorCode::InvalidInput,
             "There is no interrupted run to resume.",
@@ -687,4 +714,63 @@ pub async fn resume_online(
     }
     .confirm_online(timeout)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn journal(serial: &str, stage: Stage) -> Journal {
+        Journal {
+            serial: serial.into(),
+            softap: "PROV_0001".into(),
+            ssid: None,
+            stage,
+            certificate_id: None,
+            last_seen_before: None,
+        }
+    }
+
+    /// Concurrent runs (a batch) write their journals at the same time: no write may fail and
+    /// finishing one run must not delete another's journal. With one shared journal file (and
+    /// one shared temporary name) renames failed with ENOENT and a batch of 100 lost 4 to 10 runs.
+    #[test]
+    fn concurrent_runs_keep_their_own_journals() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().to_owned();
+        let threads: Vec<_> = (0..16)
+            .map(|i| {
+                let state = state.clone();
+                std::thread::spawn(move || {
+                    let sn = format!("SN-{i:04}");
+                    for stage in [Stage::SignedIn, Stage::CertificateReady, Stage::WifiChosen] {
+                        for _ in 0..20 {
+                            journal(&sn, stage).save(&state).unwrap();
+                        }
+                    }
+                    if i % 2 == 0 {
+                        Journal::clear(&state, &sn);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let left = Journal::list(&state);
+        assert_eq!(left.len(), 8);
+        for j in &left {
+            assert_eq!(j.stage, Stage::WifiChosen);
+            let n: u32 = j.serial[3..].parse().unwrap();
+            assert_eq!(n % 2, 1, "{} should have been cleared", j.serial);
+            assert_eq!(Journal::load(&state, &j.serial).as_ref(), Some(j));
+        }
+        // No temporary file is left behind.
+        let names: Vec<_> = std::fs::read_dir(Journal::dir(&state))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names.len(), 8, "{names:?}");
+    }
 }
