@@ -5,8 +5,9 @@
 #  2. the TypeScript bindings in ui/src/bindings.ts match the Rust commands, and build.rs,
 #     the capability file and the bindings list the same commands.
 #  3. GUI end-to-end (tauri-driver + WebKitWebDriver under Xvfb): sign up, confirm, sign in,
-#     pages 1-3 against provisiond and a device-sim, until the device is shown online.
-# Not wired in yet: the .deb build/install/start and the wrong-passphrase / wrong-PoP GUI paths.
+#     pages 1-3 against provisiond and a device-sim, until the device is shown online; then a
+#     wrong Wi-Fi passphrase fixed on page 2 and a wrong PoP fixed on page 3, each ending online.
+# Not wired in yet: the .deb build/install/start.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh

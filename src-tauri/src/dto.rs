@@ -32,7 +32,11 @@ pub enum BackendView {
 pub enum BackendInput {
     SelfHosted {
         url: String,
+        /// A newly picked CA certificate; it replaces the trusted one.
         ca_pem: Option<String>,
+        /// Without a new CA: keep trusting the one saved before (saving other settings, such
+        /// as the device address, must not drop it).
+        keep_ca: bool,
     },
     Aws {
         region: String,

@@ -48,14 +48,20 @@ export async function startCloud(dataDir) {
       if (!m) throw new Error(`provisiond printed no code for ${email}: ${out}`);
       return m[1];
     },
-    deviceStatus: (sn) => admin("device", "list"),
+    /** The service's own record of a device (owner, active certificate, last_seen). */
+    device: (sn) =>
+      admin("device", "list")
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => JSON.parse(l))
+        .find((d) => d.sn === sn),
   };
 }
 
 export async function startSim(serial, pop, extra = []) {
   // The PoP goes through the environment, not the process list.
-  const { ready } = await startJson(need("DEVICE_SIM_BIN"), ["--serial", serial, "--listen", "127.0.0.1:0", ...extra], `device-sim ${serial}`, { IOTP_DEVICE_POP: pop });
-  return ready;
+  const { child, ready } = await startJson(need("DEVICE_SIM_BIN"), ["--serial", serial, "--listen", "127.0.0.1:0", ...extra], `device-sim ${serial}`, { IOTP_DEVICE_POP: pop });
+  return { child, ready };
 }
 
 export function stopAll() {

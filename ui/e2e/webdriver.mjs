@@ -99,6 +99,12 @@ export class Session {
     return this.cmd("GET", `/element/${id}/attribute/${name}`);
   }
 
+  /** A DOM property (e.g. an input's current `value`, which the attribute does not follow). */
+  async prop(css, name) {
+    const id = await this.find(css);
+    return this.cmd("GET", `/element/${id}/property/${name}`);
+  }
+
   /** Waits until the text of `css` matches `re`; returns the text. */
   async waitText(css, re, timeoutMs = this.timeoutMs) {
     const end = Date.now() + timeoutMs;

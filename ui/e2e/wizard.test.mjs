@@ -32,6 +32,15 @@ async function page() {
   return app.attr("[data-page]", "data-page");
 }
 
+/** The service itself (not the app) has the device online with the certificate page 3 shows. */
+async function deviceOnlineAtService(serial) {
+  const shown = await app.text('[data-role="outcome"] [data-fact="certificate-id"]');
+  const rec = cloud.device(serial);
+  assert.ok(rec, `provisiond has no record of ${serial}`);
+  assert.ok(rec.last_seen, `provisiond never heard from ${serial}`);
+  assert.equal(rec.certificate_id, shown);
+}
+
 async function useDevice(address) {
   await app.click('[data-nav="settings"]');
   await app.click('[data-choice="direct"]');
@@ -79,7 +88,7 @@ describe("desktop app, end to end", () => {
     };
     for (const s of Object.values(sims)) {
       cloud.addSerial(s.serial);
-      s.ready = await startSim(s.serial, s.pop);
+      Object.assign(s, await startSim(s.serial, s.pop));
     }
     writeFileSync(
       PRESET,
@@ -142,6 +151,56 @@ describe("desktop app, end to end", () => {
     assert.equal(await app.text('[data-fact="thing"]'), sims.happy.serial);
     assert.match(await app.text('[data-fact="certificate-id"]'), /\S/);
     await shot("page3-connect-online");
+    await deviceOnlineAtService(sims.happy.serial);
+  });
+
+  it("wrong passphrase: the device's reason and the fix, back to page 2, fixed without a factory reset", async () => {
+    await useDevice(sims.wrongPass.ready.listen);
+    await certPage(sims.wrongPass.serial);
+    await wifiPage(sims.wrongPass.pop, "wrong horse 1");
+    await connect();
+    const outcome = await app.waitText('[data-role="outcome"]', /passphrase/i, 120000);
+    assert.doesNotMatch(outcome, /undefined|\{|\}|is online/);
+    // The failed step carries the device's own reason and the fix next to it.
+    const failed = await app.attr('[data-step][data-state="failed"]', "data-step");
+    assert.ok(["apply", "device_joined_wifi"].includes(failed), `failed step ${failed}`);
+    assert.match(await app.text(`[data-step="${failed}"] [data-role="why"]`), /passphrase|auth/i);
+    assert.match(await app.text(`[data-step="${failed}"] [data-role="fix"]`), /Check the Wi-Fi passphrase/);
+    assert.equal(await app.attr('[data-action="retry"]', "data-target"), "wifi");
+    await shot("page3-wrong-passphrase");
+    await app.click('[data-action="retry"]');
+    // Retry goes to the page that needs the change, which repeats the reason.
+    await app.find('[data-page="wifi"]');
+    assert.match(await app.text('[data-page="wifi"] [data-role="messages"]'), /passphrase/i);
+    assert.equal(await app.prop('input[name="ssid"]', "value"), WIFI.ssid);
+    await app.type('input[name="passphrase"]', WIFI.passphrase);
+    // The same simulator process, never restarted or reset, takes the corrected passphrase.
+    await connect();
+    await app.waitText('[data-role="outcome"]', /is online/, 120000);
+    assert.equal(sims.wrongPass.child.exitCode, null, "the simulator kept running");
+    await deviceOnlineAtService(sims.wrongPass.serial);
+  });
+
+  it("wrong PoP: a clear error on page 3, the corrected code provisions", async () => {
+    await useDevice(sims.wrongPop.ready.listen);
+    await certPage(sims.wrongPop.serial);
+    await wifiPage(sims.wrongPop.pop, WIFI.passphrase);
+    await connect("not-the-code-42");
+    const outcome = await app.waitText('[data-role="outcome"]', /proof-of-possession|code/i, 120000);
+    assert.doesNotMatch(outcome, /undefined|\{|\}|is online/);
+    assert.equal(await page(), "connect");
+    assert.equal(await app.attr('[data-step="secure_session"]', "data-state"), "failed");
+    assert.match(await app.text('[data-step="secure_session"] [data-role="fix"]'), /proof-of-possession code printed on the device/);
+    // Nothing was sent: the credentials step never started.
+    assert.equal(await app.attr('[data-step="send_credentials"]', "data-state"), "pending");
+    assert.equal(await app.attr('[data-action="retry"]', "data-target"), "connect");
+    await shot("page3-wrong-pop");
+    await app.click('[data-action="retry"]');
+    await app.find('[data-page="connect"]');
+    await app.type('input[name="pop"]', sims.wrongPop.pop);
+    await app.click('[data-action="provision"]');
+    await app.waitText('[data-role="outcome"]', /is online/, 120000);
+    await deviceOnlineAtService(sims.wrongPop.serial);
   });
 
 });

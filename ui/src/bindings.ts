@@ -57,13 +57,27 @@ export type BackendInput = BackendInput_Serialize | BackendInput_Deserialize;
  *  What the settings page saves. The client secret goes to the keyring, the CA to the app's
  *  config dir; neither is stored in the settings.
  */
-export type BackendInput_Deserialize = { kind: "self_hosted"; url: string; ca_pem?: string | null } | { kind: "aws"; region: string; user_pool_id: string; client_id: string; api_url: string; client_secret?: string | null };
+export type BackendInput_Deserialize = { kind: "self_hosted"; url: string; 
+/**  A newly picked CA certificate; it replaces the trusted one. */
+ca_pem?: string | null; 
+/**
+ *  Without a new CA: keep trusting the one saved before (saving other settings, such
+ *  as the device address, must not drop it).
+ */
+keep_ca: boolean } | { kind: "aws"; region: string; user_pool_id: string; client_id: string; api_url: string; client_secret?: string | null };
 
 /**
  *  What the settings page saves. The client secret goes to the keyring, the CA to the app's
  *  config dir; neither is stored in the settings.
  */
-export type BackendInput_Serialize = { kind: "self_hosted"; url: string; ca_pem: string | null } | { kind: "aws"; region: string; user_pool_id: string; client_id: string; api_url: string; client_secret: string | null };
+export type BackendInput_Serialize = { kind: "self_hosted"; url: string; 
+/**  A newly picked CA certificate; it replaces the trusted one. */
+ca_pem: string | null; 
+/**
+ *  Without a new CA: keep trusting the one saved before (saving other settings, such
+ *  as the device address, must not drop it).
+ */
+keep_ca: boolean } | { kind: "aws"; region: string; user_pool_id: string; client_id: string; api_url: string; client_secret: string | null };
 
 /**  The configured provisioning service, as the settings page shows it (no secrets). */
 export type BackendView = BackendView_Serialize | BackendView_Deserialize;

@@ -36,9 +36,14 @@ pub async fn set_backend(
     input: BackendInput,
 ) -> CmdResult<BackendView> {
     let (backend, secret) = match input {
-        BackendInput::SelfHosted { url, ca_pem } => {
+        BackendInput::SelfHosted {
+            url,
+            ca_pem,
+            keep_ca,
+        } => {
             let ca_path = match ca_pem {
                 Some(pem) => Some(save_ca(&app, &pem)?),
+                None if keep_ca => saved_ca(&core).await,
                 None => None,
             };
             (Backend::SelfHosted { url, ca_path }, None)
@@ -67,6 +72,14 @@ pub async fn set_backend(
     };
     core.0.set_profile(profile, secret).await?;
     get_backend(core).await
+}
+
+/// The CA the current self-hosted profile trusts, if any.
+async fn saved_ca(core: &Core) -> Option<std::path::PathBuf> {
+    match core.0.profile().await?.backend {
+        Backend::SelfHosted { ca_path, .. } => ca_path,
+        Backend::Aws { .. } => None,
+    }
 }
 
 /// Keeps the CA next to the app's settings so the profile can point at a stable path.

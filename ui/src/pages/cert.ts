@@ -64,7 +64,12 @@ export function certPage(): HTMLElement {
     result.replaceChildren();
     try {
       const c = await busy(checkBtn, "Checking with the service…", () => call(commands.checkSerial(s.trim())));
-      if (c.serial !== state.serial) state.cert = null;
+      if (c.serial !== state.serial) {
+        // Another device: what was learnt from the previous one (scan, code) does not apply.
+        state.cert = null;
+        state.networks = [];
+        state.pop = "";
+      }
       state.serial = c.serial;
       checked = c.serial;
       state.softap = v.defaultSoftap(c.serial);

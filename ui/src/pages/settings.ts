@@ -25,8 +25,12 @@ export function settingsPage(current: BackendView): HTMLElement {
   // Self-hosted
   const url = field({ label: "Service address", name: "api-url", value: current.kind === "self_hosted" ? current.url : "", placeholder: "https://127.0.0.1:8443", validate: v.url });
   const caFile = h("input", { type: "file", id: "ca-file", name: "ca-file", accept: ".pem,.crt" });
-  const caNote = h("p", { class: "field-msg" }, current.kind === "self_hosted" && current.ca_path ? `Trusting the CA in ${current.ca_path}.` : "Optional: the service's CA certificate (ca.pem) if it is not publicly trusted.");
-  const selfBox = h("div", { "data-backend": "self_hosted" }, url.root, h("div", { class: "field" }, h("label", { for: "ca-file" }, "CA certificate"), caFile, caNote));
+  const savedCa = current.kind === "self_hosted" ? current.ca_path : null;
+  const caNote = h("p", { class: "field-msg" }, savedCa ? "A new file replaces the trusted CA." : "Optional: the service's CA certificate (ca.pem) if it is not publicly trusted.");
+  // Saving other settings (the device address) must not drop the CA picked earlier.
+  const keepCa = h("input", { type: "checkbox", id: "keep-ca", name: "keep-ca", checked: savedCa !== null });
+  const keepRow = savedCa ? h("label", { for: "keep-ca", class: "muted" }, keepCa, ` Keep trusting the CA in ${savedCa}`) : null;
+  const selfBox = h("div", { "data-backend": "self_hosted" }, url.root, h("div", { class: "field" }, h("label", { for: "ca-file" }, "CA certificate"), caFile, caNote, keepRow));
 
   // AWS
   const aws = current.kind === "aws" ? current : null;
@@ -103,7 +107,7 @@ export function settingsPage(current: BackendView): HTMLElement {
     if (k === "self_hosted") {
       const u = url.check();
       if (u === null) return;
-      input = { kind: "self_hosted", url: u.trim(), ca_pem: await fileText(caFile) };
+      input = { kind: "self_hosted", url: u.trim(), ca_pem: await fileText(caFile), keep_ca: keepCa.checked };
     } else {
       const vals = [region.check(), pool.check(), client.check(), api.check()];
       if (vals.some((x) => x === null)) return;
@@ -123,7 +127,13 @@ export function settingsPage(current: BackendView): HTMLElement {
         s.device_link = address === null ? { kind: "soft_ap" } : { kind: "direct", address: address.trim() };
         await call(commands.saveSettings(s));
       });
-      state.direct = address === null ? null : address.trim();
+      const newDirect = address === null ? null : address.trim();
+      // Another device address: the previous scan and code belong to another device.
+      if (newDirect !== state.direct) {
+        state.networks = [];
+        state.pop = "";
+      }
+      state.direct = newDirect;
       go(state.who ? "cert" : "signin");
     } catch (e) {
       msgs.replaceChildren(banner("error", describe(toAppError(e))));
