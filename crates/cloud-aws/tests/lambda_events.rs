@@ -8,50 +8,7 @@ use base64::Engine as _;
 use cloud::backend::DeviceStore;
 use cloud_aws::lambda::{CredentialMode, handle};
 use serde_json::{Value, json};
-use support::{backends, csr_for, fresh_serial, registered};
-
-/// An API Gateway REST proxy event as the template's integration delivers it.
-fn proxy_event(
-    method: &str,
-    path: &str,
-    query: Option<Value>,
-    body: Option<String>,
-    sub: Option<&str>,
-) -> Value {
-    let authorizer = match sub {
-        Some(sub) => {
-            json!({"claims": {"sub": sub, "email": format!("{sub}@example.com"), "token_use": "id"}})
-        }
-        None => json!({}),
-    };
-    json!({
-        "resource": path,
-        "path": path,
-        "httpMethod": method,
-        "headers": {"Content-Type": "application/json", "Authorization": "eyJ.fake.token"},
-        "multiValueHeaders": {"Content-Type": ["application/json"], "Authorization": ["eyJ.fake.token"]},
-        "queryStringParameters": query.clone(),
-        "multiValueQueryStringParameters": query.map(|q| {
-            let map = q.as_object().unwrap().iter().map(|(k, v)| (k.clone(), json!([v]))).collect::<serde_json::Map<_, _>>();
-            Value::Object(map)
-        }),
-        "pathParameters": null,
-        "stageVariables": null,
-        "requestContext": {
-            "accountId": "123456789012",
-            "resourceId": "abc123",
-            "stage": "prod",
-            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
-            "identity": {"sourceIp": "127.0.0.1", "userAgent": "test"},
-            "resourcePath": path,
-            "httpMethod": method,
-            "apiId": "1234567890",
-            "authorizer": authorizer
-        },
-        "body": body,
-        "isBase64Encoded": false
-    })
-}
+use support::{backends, csr_for, fresh_serial, proxy_event, registered};
 
 fn body_of(response: &Value) -> Value {
     serde_json::from_str(response["body"].as_str().expect("a body")).expect("a JSON body")

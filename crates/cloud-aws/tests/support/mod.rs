@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::types::{
 use cloud::identity::{Caller, UserId};
 use cloud::serial::Serial;
 use cloud_aws::{Backends, Tables};
+use serde_json::{Value, json};
 
 /// The moto server's URL. Fails, never skips: these tests are the AWS back end's only check.
 pub fn moto_url() -> String {
@@ -50,6 +51,11 @@ pub fn user(name: &str) -> Caller {
 
 /// The back ends on fresh tables in moto.
 pub async fn backends() -> Backends {
+    backends_and_tables().await.0
+}
+
+/// The back ends on fresh tables in moto, and the tables' names.
+pub async fn backends_and_tables() -> (Backends, Tables) {
     let config = cloud_aws::local_config(&moto_url()).await;
     let suffix = random_hex(6);
     let tables = Tables {
@@ -84,7 +90,7 @@ pub async fn backends() -> Backends {
                 )
             });
     }
-    Backends::new(&config, tables)
+    (Backends::new(&config, tables.clone()), tables)
 }
 
 /// A PEM CSR with CN = `sn` and a fresh P-256 key, as a device makes it.
@@ -95,4 +101,47 @@ pub fn csr_for(sn: &Serial) -> String {
         .distinguished_name
         .push(rcgen::DnType::CommonName, sn.as_str());
     params.serialize_request(&key).unwrap().pem().unwrap()
+}
+
+/// An API Gateway REST proxy event as the template's integration delivers it.
+pub fn proxy_event(
+    method: &str,
+    path: &str,
+    query: Option<Value>,
+    body: Option<String>,
+    sub: Option<&str>,
+) -> Value {
+    let authorizer = match sub {
+        Some(sub) => {
+            json!({"claims": {"sub": sub, "email": format!("{sub}@example.com"), "token_use": "id"}})
+        }
+        None => json!({}),
+    };
+    json!({
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
+        "headers": {"Content-Type": "application/json", "Authorization": "eyJ.fake.token"},
+        "multiValueHeaders": {"Content-Type": ["application/json"], "Authorization": ["eyJ.fake.token"]},
+        "queryStringParameters": query.clone(),
+        "multiValueQueryStringParameters": query.map(|q| {
+            let map = q.as_object().unwrap().iter().map(|(k, v)| (k.clone(), json!([v]))).collect::<serde_json::Map<_, _>>();
+            Value::Object(map)
+        }),
+        "pathParameters": null,
+        "stageVariables": null,
+        "requestContext": {
+            "accountId": "123456789012",
+            "resourceId": "abc123",
+            "stage": "prod",
+            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+            "identity": {"sourceIp": "127.0.0.1", "userAgent": "test"},
+            "resourcePath": path,
+            "httpMethod": method,
+            "apiId": "1234567890",
+            "authorizer": authorizer
+        },
+        "body": body,
+        "isBase64Encoded": false
+    })
 }
