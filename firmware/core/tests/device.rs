@@ -525,3 +525,26 @@ fn malformed_protobuf_inside_a_good_session_is_refused_without_state_change() {
     );
     assert!(rig.dev().radio().softap().is_some());
 }
+
+/// The host sends credentials with the protocol crate's `TransferSender`, which checks the
+/// device's progress after every step, the end included: the device must report the finished
+/// transfer (all chunks, all bytes) in its TransferEnd response.
+#[test]
+fn the_protocol_transfer_sender_completes_against_the_device() {
+    use protocol::iot::{Credential, TransferSender};
+    let rig = rig(2);
+    let ca = TestCa::new("root");
+    let mut c = session(&rig, 2);
+    let leaf = ca.sign_csr(&c.csr().unwrap());
+    // A chain longer than one chunk, so begin, several chunks and end are all checked.
+    let chain = format!("{leaf}{}{}", ca.cert.pem(), ca.cert.pem());
+    let mut tx =
+        TransferSender::with_chunk_size(&Credential::CertificateChain(chain), 700).unwrap();
+    assert!(tx.chunk_count() > 1);
+    while let Some(req) = tx.next_request() {
+        let resp = c.call("iot-cred", &req.encode()).unwrap();
+        tx.on_response_body(&resp)
+            .unwrap_or_else(|e| panic!("{req:?}: {e}"));
+    }
+    assert!(tx.is_done());
+}

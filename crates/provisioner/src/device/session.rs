@@ -1,22 +1,27 @@
 //! An established, encrypted provisioning session with one device, and the operations on it:
 //! info, scan, CSR, credential transfers, Wi-Fi config, apply, status.
 
-use prost::Message;
 use protocol::endpoints::{IOT_CRED, PROTO_VER, PROV_CONFIG, PROV_SCAN, PROV_SESSION};
-use protocol::proto::{self, iot};
+use protocol::iot::{
+    Credential, IotRequest, IotResponse, IotStatus, MessageError, SeedCredentials, TransferError,
+    TransferSender,
+};
+use protocol::proto::{Status, WifiAuthMode};
 use protocol::security::Session;
 use protocol::security::client::{self, ClientError, ClientSecurity, Progress};
 use protocol::version::ProtoVer;
+use protocol::wifi::{
+    ConfigRequest, ConfigResponse, FailReason, ScanRequest, ScanResponse, StationStatus, WifiConfig,
+};
 use serde::Serialize;
-use sha2::Digest;
+use zeroize::Zeroizing;
+
+/// Scan entries asked for per request: ESP-IDF's own tool asks for 4, which every device takes.
+const SCAN_PAGE: u32 = 4;
 
 use super::transport::{PostError, Transport};
 use crate::error::{Error, ErrorCode, Result};
 use crate::validate::{Passphrase, Pop, Ssid};
-
-/// Largest data per transfer chunk: leaves room under the 4096-byte body limit for the
-/// protobuf framing and the AES-GCM tag.
-const CHUNK: usize = 3072;
 
 /// What the device says about itself (our `iot-cred` GetInfo).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -67,20 +72,9 @@ pub enum WifiState {
     NotFound,
 }
 
-/// MQTT settings for the device.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MqttConfig {
-    /// Broker host.
-    pub host: String,
-    /// Broker port.
-    pub port: u16,
-    /// Client id (= serial).
-    pub client_id: String,
-    /// Topic prefix (`devices`).
-    pub topic_prefix: String,
-    /// CA of the broker (PEM).
-    pub server_ca_pem: String,
-}
+/// MQTT settings for the device: the protocol crate's type, so host and device share one
+/// definition and one validation.
+pub type MqttConfig = protocol::iot::MqttSettings;
 
 /// An established session.
 pub struct DeviceSession {
@@ -193,45 +187,19 @@ impl DeviceSession {
             .map_err(|e| e.into_error(endpoint))
     }
 
-    async fn iot(
-        &mut self,
-        msg: iot::IotMsgType,
-        payload: iot::iot_payload::Payload,
-    ) -> Result<iot::IotPayload> {
-        let req = iot::IotPayload {
-            msg: msg as i32,
-            status: 0,
-            payload: Some(payload),
-        };
-        let resp = self.call(IOT_CRED, &req.encode_to_vec()).await?;
-        let p = iot::IotPayload::decode(resp.as_slice()).map_err(protocol_err)?;
-        if p.status != iot::IotStatus::Ok as i32 {
-            let name = iot::IotStatus::try_from(p.status)
-                .map(|s| s.as_str_name())
-                .unwrap_or("unknown");
-            return Err(Error::new(
-                ErrorCode::Protocol,
-                format!("The device refused the request ({name})."),
-            ));
-        }
-        Ok(p)
+    async fn iot(&mut self, req: &IotRequest) -> Result<IotResponse> {
+        let resp = self.call(IOT_CRED, &req.encode()).await?;
+        IotResponse::decode(&resp).map_err(iot_err)
     }
 
     /// Serial, model, firmware and capabilities.
     pub async fn info(&mut self) -> Result<DeviceInfo> {
-        use iot::iot_payload::Payload;
-        let p = self
-            .iot(
-                iot::IotMsgType::TypeCmdGetInfo,
-                Payload::CmdGetInfo(iot::CmdGetInfo {}),
-            )
-            .await?;
-        match p.payload {
-            Some(Payload::RespGetInfo(r)) => Ok(DeviceInfo {
-                serial: r.serial,
-                model: r.model,
-                firmware_version: r.firmware_version,
-                capabilities: r.capabilities,
+        match self.iot(&IotRequest::GetInfo).await? {
+            IotResponse::Info(i) => Ok(DeviceInfo {
+                serial: i.serial,
+                model: i.model,
+                firmware_version: i.firmware_version,
+                capabilities: i.capabilities,
                 sec_ver: self.session.sec_ver(),
             }),
             _ => Err(protocol_err("no device info")),
@@ -240,149 +208,81 @@ impl DeviceSession {
 
     /// Asks the device to make a key pair (kept on it) and returns its CSR (PEM).
     pub async fn generate_csr(&mut self) -> Result<String> {
-        use iot::iot_payload::Payload;
-        let p = self
-            .iot(
-                iot::IotMsgType::TypeCmdGenerateCsr,
-                Payload::CmdGenerateCsr(iot::CmdGenerateCsr {}),
-            )
-            .await?;
-        match p.payload {
-            Some(Payload::RespGenerateCsr(r)) if r.csr_pem.contains("CERTIFICATE REQUEST") => {
-                Ok(r.csr_pem)
-            }
+        match self.iot(&IotRequest::GenerateCsr).await? {
+            IotResponse::Csr(pem) => Ok(pem),
             _ => Err(protocol_err("no CSR")),
         }
     }
 
-    /// Sends `data` in numbered chunks with its SHA-256, as the `iot-cred` endpoint wants.
-    async fn transfer(&mut self, kind: iot::TransferKind, data: &[u8]) -> Result<()> {
-        use iot::iot_payload::Payload;
+    /// Sends a credential with the protocol's chunked transfer (numbered chunks, length and
+    /// SHA-256 checked by the device), refusing up front what the device said it cannot take.
+    async fn transfer(&mut self, credential: &Credential) -> Result<()> {
+        let mut tx = TransferSender::new(credential).map_err(transfer_err)?;
         if let Some(max) = self.proto.iot.as_ref().map(|i| i.max_transfer as usize) {
-            if max > 0 && data.len() > max {
+            let len = credential.to_bytes().len();
+            if max > 0 && len > max {
                 return Err(Error::new(
                     ErrorCode::Protocol,
                     format!(
-                        "The device accepts at most {max} bytes of credentials; this transfer has {}.",
-                        data.len()
+                        "The device accepts at most {max} bytes of credentials; this transfer has {len}."
                     ),
                 ));
             }
         }
-        let chunks: Vec<&[u8]> = data.chunks(CHUNK).collect();
-        let begin = iot::CmdTransferBegin {
-            kind: kind as i32,
-            total_len: u32::try_from(data.len()).map_err(protocol_err)?,
-            chunk_count: u32::try_from(chunks.len()).map_err(protocol_err)?,
-            sha256: sha2::Sha256::digest(data).to_vec(),
-        };
-        self.iot(
-            iot::IotMsgType::TypeCmdTransferBegin,
-            Payload::CmdTransferBegin(begin),
-        )
-        .await?;
-        for (i, c) in chunks.iter().enumerate() {
-            let chunk = iot::CmdTransferChunk {
-                index: u32::try_from(i).map_err(protocol_err)?,
-                data: c.to_vec(),
-            };
-            self.iot(
-                iot::IotMsgType::TypeCmdTransferChunk,
-                Payload::CmdTransferChunk(chunk),
-            )
-            .await?;
+        while let Some(req) = tx.next_request() {
+            let resp = self.call(IOT_CRED, &Zeroizing::new(req.encode())).await?;
+            tx.on_response_body(&resp).map_err(transfer_err)?;
         }
-        self.iot(
-            iot::IotMsgType::TypeCmdTransferEnd,
-            Payload::CmdTransferEnd(iot::CmdTransferEnd {}),
-        )
-        .await?;
         Ok(())
     }
 
     /// Delivers the certificate chain for the device's own key (CSR mode).
     pub async fn send_certificate(&mut self, chain_pem: &str) -> Result<()> {
-        self.transfer(
-            iot::TransferKind::KindCertificateChain,
-            chain_pem.as_bytes(),
-        )
-        .await
+        self.transfer(&Credential::CertificateChain(chain_pem.to_owned()))
+            .await
     }
 
     /// Delivers a cloud-made key and its certificate (seed-compatible mode).
     pub async fn send_seed_credentials(&mut self, key_pem: &str, cert_pem: &str) -> Result<()> {
-        let mut bytes = iot::SeedCredentials {
-            private_key_pem: key_pem.to_owned(),
+        self.transfer(&Credential::Seed(SeedCredentials {
+            private_key_pem: Zeroizing::new(key_pem.to_owned()),
             certificate_pem: cert_pem.to_owned(),
-        }
-        .encode_to_vec();
-        let r = self
-            .transfer(iot::TransferKind::KindSeedCredentials, &bytes)
-            .await;
-        zeroize::Zeroize::zeroize(&mut bytes);
-        r
+        }))
+        .await
     }
 
     /// Delivers the MQTT endpoint settings.
     pub async fn send_mqtt(&mut self, m: &MqttConfig) -> Result<()> {
-        let bytes = iot::MqttSettings {
-            host: m.host.clone(),
-            port: u32::from(m.port),
-            client_id: m.client_id.clone(),
-            topic_prefix: m.topic_prefix.clone(),
-            server_ca_pem: m.server_ca_pem.clone(),
-        }
-        .encode_to_vec();
-        self.transfer(iot::TransferKind::KindMqttSettings, &bytes)
-            .await
+        self.transfer(&Credential::Mqtt(m.clone())).await
     }
 
-    async fn scan_call(
-        &mut self,
-        msg: proto::WiFiScanMsgType,
-        p: proto::wi_fi_scan_payload::Payload,
-    ) -> Result<proto::WiFiScanPayload> {
-        let req = proto::WiFiScanPayload {
-            msg: msg as i32,
-            status: 0,
-            payload: Some(p),
-        };
-        let resp = self.call(PROV_SCAN, &req.encode_to_vec()).await?;
-        let r = proto::WiFiScanPayload::decode(resp.as_slice()).map_err(protocol_err)?;
-        if r.status != proto::Status::Success as i32 {
-            return Err(protocol_err(format!("scan status {}", r.status)));
-        }
-        Ok(r)
+    async fn scan_call(&mut self, req: ScanRequest) -> Result<ScanResponse> {
+        let resp = self.call(PROV_SCAN, &req.encode()).await?;
+        ScanResponse::decode(&resp).map_err(wifi_err)
     }
 
     /// The networks the device sees, strongest first.
     pub async fn scan(&mut self) -> Result<Vec<WifiNetwork>> {
-        use proto::WiFiScanMsgType as T;
-        use proto::wi_fi_scan_payload::Payload;
-        self.scan_call(
-            T::TypeCmdScanStart,
-            Payload::CmdScanStart(proto::CmdScanStart {
-                blocking: true,
-                passive: false,
-                group_channels: 0,
-                period_ms: 120,
-            }),
-        )
-        .await?;
+        let start = ScanRequest::Start {
+            blocking: true,
+            passive: false,
+            group_channels: 0,
+            period_ms: 120,
+        };
+        if self.scan_call(start).await? != ScanResponse::Started {
+            return Err(protocol_err("no scan start"));
+        }
         let mut count = 0;
         for _ in 0..50 {
-            let r = self
-                .scan_call(
-                    T::TypeCmdScanStatus,
-                    Payload::CmdScanStatus(proto::CmdScanStatus {}),
-                )
-                .await?;
-            match r.payload {
-                Some(Payload::RespScanStatus(s)) if s.scan_finished => {
-                    count = s.result_count;
+            match self.scan_call(ScanRequest::Status).await? {
+                ScanResponse::Status {
+                    finished: true,
+                    result_count,
+                } => {
+                    count = result_count;
                     break;
                 }
-                Some(Payload::RespScanStatus(_)) => {
+                ScanResponse::Status { .. } => {
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await
                 }
                 _ => return Err(protocol_err("no scan status")),
@@ -391,129 +291,128 @@ impl DeviceSession {
         let mut out = Vec::new();
         let mut start = 0;
         while start < count {
-            let n = (count - start).min(4);
-            let r = self
-                .scan_call(
-                    T::TypeCmdScanResult,
-                    Payload::CmdScanResult(proto::CmdScanResult {
-                        start_index: start,
-                        count: n,
-                    }),
-                )
-                .await?;
-            let Some(Payload::RespScanResult(res)) = r.payload else {
+            let n = (count - start).min(SCAN_PAGE);
+            let page = ScanRequest::Results {
+                start_index: start,
+                count: n,
+            };
+            let ScanResponse::Results(entries) = self.scan_call(page).await? else {
                 return Err(protocol_err("no scan results"));
             };
-            if res.entries.is_empty() {
+            if entries.is_empty() {
                 break;
             }
-            for e in res.entries {
-                let auth =
-                    proto::WifiAuthMode::try_from(e.auth).unwrap_or(proto::WifiAuthMode::Wpa2Psk);
+            let got = u32::try_from(entries.len()).unwrap_or(n);
+            for e in entries {
+                let auth = WifiAuthMode::try_from(e.auth).unwrap_or(WifiAuthMode::Wpa2Psk);
                 out.push(WifiNetwork {
-                    ssid: String::from_utf8_lossy(&e.ssid).into_owned(),
+                    ssid: e.ssid_lossy(),
                     rssi: e.rssi,
                     channel: e.channel,
                     auth: auth.as_str_name().to_ascii_lowercase(),
-                    secure: auth != proto::WifiAuthMode::Open,
+                    secure: e.is_secure(),
                 });
             }
-            start += n;
+            // A device may send fewer than asked: carry on from what it sent.
+            start += got.min(n);
         }
         out.sort_by_key(|n| std::cmp::Reverse(n.rssi));
         Ok(out)
     }
 
-    async fn config_call(
-        &mut self,
-        msg: proto::WiFiConfigMsgType,
-        p: proto::wi_fi_config_payload::Payload,
-    ) -> Result<proto::WiFiConfigPayload, PostError> {
-        let req = proto::WiFiConfigPayload {
-            msg: msg as i32,
-            payload: Some(p),
-        };
-        let resp = self.call_raw(PROV_CONFIG, &req.encode_to_vec()).await?;
-        proto::WiFiConfigPayload::decode(resp.as_slice())
-            .map_err(|e| PostError::Refused(protocol_err(e)))
+    async fn config_call(&mut self, req: &ConfigRequest) -> Result<ConfigResponse, PostError> {
+        let body = req.encode().map_err(|e| PostError::Refused(wifi_err(e)))?;
+        let resp = self.call_raw(PROV_CONFIG, &body).await?;
+        ConfigResponse::decode(&resp).map_err(|e| PostError::Refused(wifi_err(e)))
     }
 
     /// Sends the home network's name and passphrase.
     pub async fn set_wifi(&mut self, ssid: &Ssid, passphrase: &Passphrase) -> Result<()> {
-        use proto::wi_fi_config_payload::Payload;
-        let mut cmd = proto::CmdSetConfig {
-            ssid: ssid.as_str().as_bytes().to_vec(),
-            passphrase: passphrase.expose().as_bytes().to_vec(),
-            bssid: Vec::new(),
-            channel: 0,
-        };
-        let r = self
-            .config_call(
-                proto::WiFiConfigMsgType::TypeCmdSetConfig,
-                Payload::CmdSetConfig(cmd.clone()),
-            )
-            .await;
-        zeroize::Zeroize::zeroize(&mut cmd.passphrase);
-        match r.map_err(|e| e.into_error(PROV_CONFIG))?.payload {
-            Some(Payload::RespSetConfig(s)) if s.status == proto::Status::Success as i32 => Ok(()),
-            _ => Err(Error::new(
+        let req = ConfigRequest::SetConfig(WifiConfig::new(
+            ssid.as_str().as_bytes(),
+            passphrase.expose().as_bytes(),
+        ));
+        match self.config_call(&req).await {
+            Ok(ConfigResponse::SetConfig) => Ok(()),
+            Ok(_) => Err(Error::new(
                 ErrorCode::Protocol,
                 "The device refused the Wi-Fi settings.",
             )),
+            Err(e) => Err(e.into_error(PROV_CONFIG)),
         }
     }
 
     /// Asks the device to join the network. The link may drop right after (the device's AP
     /// can move to the router's channel): that comes back as `PostError::Unreachable`.
     pub async fn apply(&mut self) -> Result<(), PostError> {
-        use proto::wi_fi_config_payload::Payload;
-        let r = self
-            .config_call(
-                proto::WiFiConfigMsgType::TypeCmdApplyConfig,
-                Payload::CmdApplyConfig(proto::CmdApplyConfig {}),
-            )
-            .await?;
-        match r.payload {
-            Some(Payload::RespApplyConfig(s)) if s.status == proto::Status::Success as i32 => {
-                Ok(())
-            }
-            _ => Err(PostError::Refused(Error::new(
+        match self.config_call(&ConfigRequest::Apply).await {
+            Ok(ConfigResponse::Apply) => Ok(()),
+            Ok(_) => Err(PostError::Refused(Error::new(
                 ErrorCode::Protocol,
                 "The device refused to apply the Wi-Fi settings.",
             ))),
+            Err(e) => Err(e),
         }
     }
 
     /// The device's Wi-Fi state.
     pub async fn wifi_status(&mut self) -> Result<WifiState, PostError> {
-        use proto::resp_get_status::State;
-        use proto::wi_fi_config_payload::Payload;
-        let r = self
-            .config_call(
-                proto::WiFiConfigMsgType::TypeCmdGetStatus,
-                Payload::CmdGetStatus(proto::CmdGetStatus {}),
-            )
-            .await?;
-        let Some(Payload::RespGetStatus(s)) = r.payload else {
+        let ConfigResponse::Status(s) = self.config_call(&ConfigRequest::GetStatus).await? else {
             return Err(PostError::Refused(protocol_err("no status")));
         };
-        Ok(match proto::WifiStationState::try_from(s.sta_state) {
-            Ok(proto::WifiStationState::Connected) => WifiState::Connected {
-                ip: match s.state {
-                    Some(State::Connected(c)) => c.ip4_addr,
-                    _ => String::new(),
-                },
-            },
-            Ok(proto::WifiStationState::Connecting) => WifiState::Connecting,
-            Ok(proto::WifiStationState::ConnectionFailed) => match s.state {
-                Some(State::FailReason(r))
-                    if r == proto::WifiConnectFailedReason::NetworkNotFound as i32 =>
-                {
-                    WifiState::NotFound
-                }
-                _ => WifiState::AuthFailed,
-            },
-            _ => WifiState::Disconnected,
+        Ok(match s {
+            StationStatus::Connected(c) => WifiState::Connected { ip: c.ip4_addr },
+            StationStatus::Connecting { .. } => WifiState::Connecting,
+            StationStatus::Failed(Some(FailReason::NetworkNotFound)) => WifiState::NotFound,
+            StationStatus::Failed(_) => WifiState::AuthFailed,
+            StationStatus::Disconnected => WifiState::Disconnected,
         })
+    }
+}
+
+/// A refusal of an `iot-cred` request, named by the device's status.
+fn iot_err(e: MessageError) -> Error {
+    match e {
+        MessageError::Status(s) => {
+            let name = IotStatus::try_from(s)
+                .map(|s| s.as_str_name())
+                .unwrap_or("unknown");
+            Error::new(
+                ErrorCode::Protocol,
+                format!("The device refused the request ({name})."),
+            )
+        }
+        other => protocol_err(other),
+    }
+}
+
+/// A refusal of a `prov-scan` / `prov-config` request.
+fn wifi_err(e: MessageError) -> Error {
+    match e {
+        MessageError::Status(s) => {
+            let name = Status::try_from(s)
+                .map(|s| s.as_str_name())
+                .unwrap_or("unknown");
+            Error::new(
+                ErrorCode::Protocol,
+                format!("The device refused the request ({name})."),
+            )
+        }
+        MessageError::InvalidField(what) => {
+            Error::invalid(format!("The Wi-Fi settings cannot be sent: {what}."))
+        }
+        other => protocol_err(other),
+    }
+}
+
+fn transfer_err(e: TransferError) -> Error {
+    match e {
+        TransferError::Device(s) => iot_err(MessageError::Status(s as i32)),
+        TransferError::Message(m) => iot_err(m),
+        TransferError::InvalidCredential => Error::new(
+            ErrorCode::Protocol,
+            "A credential from the service is empty, malformed or too large to send to the device.",
+        ),
+        other => protocol_err(other),
     }
 }

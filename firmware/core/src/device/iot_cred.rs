@@ -123,8 +123,7 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
                 )
             }
             Some(Payload::CmdTransferEnd(_)) => {
-                let status = self.finish_transfer(now_ms);
-                let progress = self.progress();
+                let (status, progress) = self.finish_transfer(now_ms);
                 reply(
                     IotMsgType::TypeRespTransferEnd,
                     status,
@@ -146,11 +145,16 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
     }
 
     /// Checks and installs a completed transfer; on any error the staged credentials are
-    /// untouched.
-    fn finish_transfer(&mut self, now_ms: u64) -> IotStatus {
-        let credential = match self.receiver.end() {
-            Ok((c, _)) => c,
-            Err(s) => return s,
+    /// untouched. The progress is the finished transfer's (all chunks, all bytes), which is
+    /// what a client's `TransferSender` checks, not that of the receiver it just left empty.
+    fn finish_transfer(&mut self, now_ms: u64) -> (IotStatus, RespTransfer) {
+        let (credential, done) = match self.receiver.end() {
+            Ok(c) => c,
+            Err(s) => return (s, self.progress()),
+        };
+        let done = RespTransfer {
+            next_index: done.next_index,
+            received_len: done.received_len,
         };
         let status = match credential {
             Credential::CertificateChain(chain) => match &self.staged.key {
@@ -180,6 +184,6 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
         if status == IotStatus::Ok {
             self.recommit_if_connected(now_ms);
         }
-        status
+        (status, done)
     }
 }
