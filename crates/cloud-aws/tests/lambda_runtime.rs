@@ -3,6 +3,8 @@
 //! Lambda's runtime serves: next invocation, response, error), its AWS calls going through
 //! the SDK to moto. Proves the binary starts, reads its configuration from the environment,
 //! and serves both event shapes through the router, invocation after invocation.
+//! `IOTP_BOOTSTRAP` / `IOTP_BOOTSTRAP_RUNNER` run another build of it (docs/aws.md: the arm64
+//! build under qemu-user).
 
 mod support;
 
@@ -119,7 +121,20 @@ impl Lambda {
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+        // IOTP_BOOTSTRAP runs another build of the function instead (the arm64 release build
+        // under `qemu-aarch64 -L /usr/aarch64-linux-gnu`, given as IOTP_BOOTSTRAP_RUNNER).
+        let bin = std::env::var("IOTP_BOOTSTRAP")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_bootstrap").to_owned());
+        let mut command = match std::env::var("IOTP_BOOTSTRAP_RUNNER") {
+            Ok(runner) => {
+                let mut words = runner.split_whitespace();
+                let mut c = tokio::process::Command::new(words.next().expect("a runner"));
+                c.args(words).arg(&bin);
+                c
+            }
+            Err(_) => tokio::process::Command::new(&bin),
+        };
+        let child = command
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
@@ -166,6 +181,18 @@ impl Lambda {
     }
 }
 
+impl Lambda {
+    /// A REST proxy `POST /cert` with a fresh CSR for `sn` by the Cognito user `sub`; checks
+    /// the status and returns the JSON body.
+    async fn post_cert(&mut self, sn: &cloud::serial::Serial, sub: &str, status: u16) -> Value {
+        let body = json!({"sn": sn.as_str(), "csr": csr_for(sn)}).to_string();
+        let event = proxy_event("POST", "/cert", None, Some(body), Some(sub));
+        let answer = response_of(self.invoke(event).await);
+        assert_eq!(answer["statusCode"], status, "{answer}");
+        serde_json::from_str(answer["body"].as_str().unwrap()).unwrap()
+    }
+}
+
 fn response_of(outcome: Outcome) -> Value {
     match outcome {
         Outcome::Response(v) => v,
@@ -180,20 +207,7 @@ async fn the_bootstrap_binary_serves_both_event_shapes_through_the_runtime_api()
     let mut lambda = Lambda::start(&tables, "csr-and-seed").await;
 
     // REST proxy event: POST /cert with a CSR, caller from the Cognito authorizer's claims.
-    let body = json!({"sn": sn.as_str(), "csr": csr_for(&sn)}).to_string();
-    let answer = response_of(
-        lambda
-            .invoke(proxy_event(
-                "POST",
-                "/cert",
-                None,
-                Some(body),
-                Some("sub-alice"),
-            ))
-            .await,
-    );
-    assert_eq!(answer["statusCode"], 200, "{answer}");
-    let cert: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+    let cert = lambda.post_cert(&sn, "sub-alice", 200).await;
     assert_eq!(cert["thingName"], sn.as_str());
     assert!(
         cert["certificatePem"]
@@ -211,20 +225,7 @@ async fn the_bootstrap_binary_serves_both_event_shapes_through_the_runtime_api()
 
     // Another user's proxy request for the same device: 403 with the documented code, nothing
     // changes.
-    let body = json!({"sn": sn.as_str(), "csr": csr_for(&sn)}).to_string();
-    let answer = response_of(
-        lambda
-            .invoke(proxy_event(
-                "POST",
-                "/cert",
-                None,
-                Some(body),
-                Some("sub-mallory"),
-            ))
-            .await,
-    );
-    assert_eq!(answer["statusCode"], 403, "{answer}");
-    let err: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+    let err = lambda.post_cert(&sn, "sub-mallory", 403).await;
     assert_eq!(err["code"], "device_owned_by_another_user");
     let record = backends.store.device(&sn).await.unwrap().unwrap();
     assert_eq!(record.certificate_id.unwrap().0, first_id);
