@@ -370,3 +370,154 @@ pub async fn signed_in_host(
     p.sign_in(email, password).await.unwrap();
     p
 }
+
+/// The `provision` CLI with its own home directory; every run's output is kept in the run's
+/// logs (so the secret check sees it). Secrets go by environment, never argv.
+pub struct Cli<'a> {
+    run: &'a RunDir,
+    home: PathBuf,
+    env: Vec<(String, String)>,
+    count: std::cell::Cell<usize>,
+}
+
+impl<'a> Cli<'a> {
+    /// A CLI whose configuration lives under `run`.
+    pub fn new(run: &'a RunDir, name: &str) -> Self {
+        Self {
+            run,
+            home: run.path().join(format!("cli-home-{name}")),
+            env: Vec::new(),
+            count: std::cell::Cell::new(0),
+        }
+    }
+
+    /// Its home directory (`--home`).
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// Sets an environment variable for every later run.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// The command, ready to run (stdin closed so no prompt can wait).
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(bin("provision"));
+        c.arg("--home").arg(&self.home).args(args);
+        for v in [
+            "IOTP_PASSWORD",
+            "IOTP_POP",
+            "IOTP_WIFI_PASSPHRASE",
+            "IOTP_EMAIL",
+            "IOTP_QR",
+            "IOTP_CLIENT_SECRET",
+        ] {
+            c.env_remove(v);
+        }
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c.stdin(Stdio::null());
+        c
+    }
+
+    /// Runs `args` with extra environment; stdout and stderr are logged.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> CliOut {
+        let mut c = self.command(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.output().expect("run provision");
+        let n = self.count.get();
+        self.count.set(n + 1);
+        let name = args
+            .first()
+            .copied()
+            .unwrap_or("none")
+            .trim_start_matches('-');
+        std::fs::write(
+            self.run
+                .path()
+                .join(format!("cli-{n:02}-{name}-stdout.log")),
+            &out.stdout,
+        )
+        .unwrap();
+        std::fs::write(
+            self.run
+                .path()
+                .join(format!("cli-{n:02}-{name}-stderr.log")),
+            &out.stderr,
+        )
+        .unwrap();
+        CliOut {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs `args`.
+    pub fn run(&self, args: &[&str]) -> CliOut {
+        self.run_env(args, &[])
+    }
+
+    /// Runs `args` and fails the test unless it succeeded.
+    pub fn ok(&self, args: &[&str]) -> CliOut {
+        let o = self.run(args);
+        assert!(
+            o.success(),
+            "provision {args:?} failed: {}{}",
+            o.stdout,
+            o.stderr
+        );
+        o
+    }
+
+    /// Self-hosted profile on `cloud`, then sign up, confirm and sign in as `email`
+    /// (password from IOTP_PASSWORD set with [`Cli::env`]).
+    pub fn signed_in(self, cloud: &Cloud, email: &str) -> Self {
+        let ca = cloud.ca.to_string_lossy().into_owned();
+        self.ok(&["profile", "self-hosted", &cloud.api, "--ca", &ca]);
+        self.ok(&["signup", email]);
+        let code = cloud.user_code(email);
+        self.ok(&["confirm", email, &code]);
+        self.ok(&["login", email]);
+        self
+    }
+}
+
+/// What one CLI run printed and how it ended.
+#[derive(Debug)]
+pub struct CliOut {
+    /// Exit code (`None` if killed by a signal).
+    pub code: Option<i32>,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl CliOut {
+    /// Exit status 0.
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    /// The last stdout line as JSON (with `--json`).
+    pub fn json(&self) -> Value {
+        let line = self.stdout.lines().last().unwrap_or_default();
+        serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {:?}", self.stdout))
+    }
+}
+
+/// A loopback port that was free a moment ago (for servers whose port must be known first).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

@@ -406,6 +406,45 @@ impl Provisioner {
             .await
     }
 
+    /// The seed lab's legacy mode for devices that run the lab firmware: a cloud-made key and
+    /// certificate pushed with the Wi-Fi settings over an unauthenticated TLS stream. Refused
+    /// unless `opts.accept_risk` is set after showing [`crate::device::legacy::LEGACY_WARNING`].
+    /// Every input is validated before any network call; `plan.cert_mode` is ignored (the
+    /// lab firmware cannot make a key).
+    pub async fn provision_legacy(
+        &self,
+        plan: &Plan,
+        opts: &crate::legacy_flow::LegacyOptions,
+        on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
+    ) -> Result<Online> {
+        crate::legacy_flow::check_consent(opts)?;
+        let serial = Serial::parse(&plan.serial)?;
+        let ssid = Ssid::parse(&plan.ssid)?;
+        let passphrase = Passphrase::parse(&plan.passphrase)?;
+        let ap = device_ap(&plan.target)?;
+        let b = self.backed().await?;
+        let link = self.link_for(&plan.target).await?;
+        let ctx = Ctx {
+            cloud: &b.cloud,
+            auth: &b.auth,
+            link: &*link,
+            device_url: &plan.target.url,
+            ap,
+            allow_sec0: false,
+            state_dir: &self.inner.paths.state_dir,
+            events: on_progress,
+        };
+        crate::legacy_flow::run(
+            ctx,
+            &serial,
+            &ssid,
+            &passphrase,
+            opts,
+            Duration::from_secs(plan.online_timeout_secs),
+        )
+        .await
+    }
+
     /// The most advanced run left unfinished by a crash, if any (from the journals).
     pub fn interrupted_run(&self) -> Option<wizard::Journal> {
         wizard::Journal::list(&self.inner.paths.state_dir)

@@ -8,7 +8,8 @@
 //! - [`cloud`]: the provisioning API client;
 //! - [`link`]: joining the device's SoftAP and always getting back;
 //! - [`device`]: the encrypted session with the device over HTTP;
-//! - [`wizard`]: the whole flow as typed states with progress events.
+//! - [`wizard`]: the whole flow as typed states with progress events;
+//! - [`legacy_flow`]: the seed lab's unauthenticated TLS push, behind explicit consent.
 
 pub mod app;
 pub mod auth;
@@ -16,6 +17,7 @@ pub mod cloud;
 pub mod device;
 pub mod error;
 pub mod http;
+pub mod legacy_flow;
 pub mod link;
 pub mod profile;
 pub mod secrets;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthSession;
-use crate::cloud::{CertBundle, CloudClient};
+use crate::cloud::{CertBundle, CloudClient, DeviceRecord};
 use crate::device::{DeviceSession, MqttConfig, PostError, WifiState};
 use crate::error::{Error, ErrorCode, Result};
 use crate::link::{DeviceAp, Link};
@@ -195,7 +195,7 @@ impl Ctx<'_> {
     }
 
     /// Runs `f` as `step`: emits running, then done or failed.
-    async fn step<T>(
+    pub(crate) async fn step<T>(
         &self,
         step: Step,
         what: &str,
@@ -224,6 +224,70 @@ impl Ctx<'_> {
     async fn open_session(&self, pop: &Pop) -> Result<DeviceSession> {
         DeviceSession::open(self.device_url, pop, self.allow_sec0).await
     }
+}
+
+/// The device's `lastSeen` before a run, to tell its new hello from an old one.
+pub(crate) async fn last_seen_before(ctx: &Ctx<'_>, serial: &Serial) -> Result<Option<String>> {
+    let record = ctx
+        .auth
+        .with_token(|t| {
+            let cloud = ctx.cloud;
+            let serial = serial.clone();
+            async move { cloud.device(&t, &serial).await }
+        })
+        .await;
+    match record {
+        Ok(r) => Ok(r.last_seen),
+        // A device the caller does not own yet has no readable record; fine before binding.
+        Err(e)
+            if matches!(
+                e.code,
+                ErrorCode::NotFound | ErrorCode::Forbidden | ErrorCode::SerialOwnedByOther
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Waits (as the `DeviceOnline` step) until the service has seen the device's first message:
+/// its `lastSeen` is set and differs from `before`.
+pub(crate) async fn wait_online(
+    ctx: &Ctx<'_>,
+    serial: &Serial,
+    before: Option<&str>,
+    timeout: Duration,
+    joined: &JoinEvidence,
+) -> Result<DeviceRecord> {
+    ctx.step(Step::DeviceOnline, "Waiting for the device's first message", async {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let r = ctx
+                .auth
+                .with_token(|t| {
+                    let (cloud, serial) = (ctx.cloud, serial.clone());
+                    async move { cloud.device(&t, &serial).await }
+                })
+                .await?;
+            if r.last_seen.is_some() && r.last_seen.as_deref() != before {
+                return Ok(r);
+            }
+            if Instant::now() >= deadline {
+                let why = match joined {
+                    JoinEvidence::LinkDropped => "the link to the device dropped after it got its settings and the service has not heard from it",
+                    JoinEvidence::DeviceReported { .. } => "the device joined the network but the service has not heard from it",
+                    JoinEvidence::NotReported => "the device got its settings but the service has not heard from it",
+                };
+                return Err(Error::new(
+                    ErrorCode::DeviceOffline,
+                    format!("{why} within {} s: check that the network reaches the internet, then look at the device's status light.", timeout.as_secs()),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
 }
 
 /// Signed in, with a device in mind.
@@ -292,33 +356,15 @@ pub enum JoinEvidence {
     },
     /// The link dropped before the device could report; the service will tell.
     LinkDropped,
+    /// The device has no way to report (the seed lab's legacy mode); the service will tell.
+    NotReported,
 }
 
 impl<'a> SignedIn<'a> {
     /// Starts a flow for `serial`. Checks the user is signed in.
     pub async fn start(ctx: Ctx<'a>, serial: &Serial) -> Result<Self> {
         ctx.auth.id_token().await?;
-        let record = ctx
-            .auth
-            .with_token(|t| {
-                let cloud = ctx.cloud;
-                let serial = serial.clone();
-                async move { cloud.device(&t, &serial).await }
-            })
-            .await;
-        let last_seen_before = match record {
-            Ok(r) => r.last_seen,
-            // A device the caller does not own yet has no readable record; fine before binding.
-            Err(e)
-                if matches!(
-                    e.code,
-                    ErrorCode::NotFound | ErrorCode::Forbidden | ErrorCode::SerialOwnedByOther
-                ) =>
-            {
-                None
-            }
-            Err(e) => return Err(e),
-        };
+        let last_seen_before = last_seen_before(&ctx, serial).await?;
         let journal = Journal {
             serial: serial.to_string(),
             softap: ctx.ap.ssid.clone(),
@@ -627,34 +673,7 @@ impl Provisioned<'_> {
         let ctx = &self.ctx;
         let serial = self.serial.clone();
         let before = self.journal.last_seen_before.clone();
-        let record = ctx
-            .step(Step::DeviceOnline, "Waiting for the device's first message", async {
-                let deadline = Instant::now() + timeout;
-                loop {
-                    let r = ctx
-                        .auth
-                        .with_token(|t| {
-                            let (cloud, serial) = (ctx.cloud, serial.clone());
-                            async move { cloud.device(&t, &serial).await }
-                        })
-                        .await?;
-                    if r.last_seen.is_some() && r.last_seen != before {
-                        return Ok(r);
-                    }
-                    if Instant::now() >= deadline {
-                        let why = match self.joined {
-                            JoinEvidence::LinkDropped => "the link to the device dropped after it got its settings and the service has not heard from it",
-                            JoinEvidence::DeviceReported { .. } => "the device joined the network but the service has not heard from it",
-                        };
-                        return Err(Error::new(
-                            ErrorCode::DeviceOffline,
-                            format!("{why} within {} s: check that the network reaches the internet, then look at the device's status light.", timeout.as_secs()),
-                        ));
-                    }
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            })
-            .await?;
+        let record = wait_online(ctx, &serial, before.as_deref(), timeout, &self.joined).await?;
         let mut journal = self.journal;
         journal.stage = Stage::Online;
         Journal::clear(ctx.state_dir, serial.as_str());

@@ -548,3 +548,92 @@ fn the_protocol_transfer_sender_completes_against_the_device() {
     }
     assert!(tx.is_done());
 }
+
+fn broker(ca: &TestCa) -> firmware_core::store::MqttSettings {
+    firmware_core::store::MqttSettings {
+        host: "127.0.0.1".into(),
+        port: 8883,
+        client_id: SERIAL.into(),
+        topic_prefix: "devices".into(),
+        server_ca_pem: ca.cert.pem(),
+    }
+}
+
+fn legacy_creds(ca: &TestCa, passphrase: &[u8]) -> (protocol::legacy::LegacyCredentials, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, SERIAL);
+    let cert = params.signed_by(&key, &ca.issuer).unwrap();
+    (
+        protocol::legacy::LegacyCredentials {
+            private_key_pem: zeroize::Zeroizing::new(key.serialize_pem()),
+            certificate_pem: cert.pem(),
+            ssid: HOME.to_vec(),
+            passphrase: zeroize::Zeroizing::new(passphrase.to_vec()),
+        },
+        key.serialize_pem(),
+    )
+}
+
+/// The lab firmware's legacy stream: key, certificate, SSID and passphrase arrive together; the
+/// device joins, commits only after the join, and goes online with the delivered key.
+#[test]
+fn legacy_credentials_join_commit_and_go_online() {
+    use firmware_core::device::LegacyRefused;
+    let rig = rig(2);
+    let ca = TestCa::new("root");
+    // Bad input changes nothing.
+    let (mut bad, _) = legacy_creds(&ca, GOOD);
+    bad.certificate_pem = "not a certificate".into();
+    let now = rig.now.get();
+    assert_eq!(
+        rig.dev().legacy_deliver(bad, broker(&ca), now),
+        Err(LegacyRefused::InvalidCredential)
+    );
+    let (mut bad, _) = legacy_creds(&ca, GOOD);
+    bad.ssid = Vec::new();
+    assert_eq!(
+        rig.dev().legacy_deliver(bad, broker(&ca), now),
+        Err(LegacyRefused::InvalidCredential)
+    );
+    assert!(!rig.dev().is_provisioned());
+
+    let (creds, key_pem) = legacy_creds(&ca, GOOD);
+    rig.dev().legacy_deliver(creds, broker(&ca), now).unwrap();
+    let (again, _) = legacy_creds(&ca, GOOD);
+    assert_eq!(
+        rig.dev().legacy_deliver(again, broker(&ca), now),
+        Err(LegacyRefused::Busy),
+        "one join at a time"
+    );
+    assert!(
+        !rig.dev().is_provisioned(),
+        "nothing committed before the join"
+    );
+    for _ in 0..100 {
+        rig.advance(100);
+        if rig.dev().is_online() {
+            break;
+        }
+    }
+    let dev = rig.dev();
+    assert!(dev.is_provisioned());
+    assert!(dev.is_online());
+    assert_eq!(*dev.mqtt_connector().connects[0].key_pem, key_pem);
+}
+
+/// A wrong passphrase in the legacy stream commits nothing; provisioning stays open.
+#[test]
+fn legacy_wrong_passphrase_commits_nothing() {
+    let rig = rig(2);
+    let ca = TestCa::new("root");
+    let (creds, _) = legacy_creds(&ca, b"wrong passphrase");
+    let now = rig.now.get();
+    rig.dev().legacy_deliver(creds, broker(&ca), now).unwrap();
+    rig.advance(2_000);
+    rig.advance(2_000);
+    assert!(!rig.dev().is_provisioned());
+    assert_eq!(rig.dev().phase(), Phase::Provisioning);
+}

@@ -60,6 +60,17 @@ pub struct Args {
     /// Wipe the flash before starting (factory reset).
     #[arg(long)]
     pub factory_reset: bool,
+    /// Behave like the seed lab firmware: connect as a TLS client to the app at this address
+    /// (port 7070 on a real SoftAP), read key, certificate, SSID and passphrase, then join and
+    /// go online. The SoftAP HTTP endpoints keep running.
+    #[arg(long, requires_all = ["legacy_broker", "legacy_broker_ca"])]
+    pub legacy_connect: Option<SocketAddr>,
+    /// The broker the lab firmware had built in (host:port), for --legacy-connect.
+    #[arg(long)]
+    pub legacy_broker: Option<String>,
+    /// CA (PEM file) the lab firmware had built in for its broker, for --legacy-connect.
+    #[arg(long)]
+    pub legacy_broker_ca: Option<PathBuf>,
 }
 
 /// Whether a serial has the agreed syntax.

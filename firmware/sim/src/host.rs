@@ -78,6 +78,19 @@ impl Host {
         resp
     }
 
+    /// Hands credentials received over the lab firmware's legacy stream to the core.
+    pub fn legacy_deliver(
+        &self,
+        creds: protocol::legacy::LegacyCredentials,
+        broker: firmware_core::store::MqttSettings,
+    ) -> Result<(), firmware_core::device::LegacyRefused> {
+        let now = self.now_ms();
+        let mut inner = self.lock();
+        let r = inner.device.legacy_deliver(creds, broker, now);
+        self.after_step(&mut inner);
+        r
+    }
+
     /// Advances time.
     pub fn tick(&self) {
         let now = self.now_ms();

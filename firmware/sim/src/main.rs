@@ -4,6 +4,7 @@ mod cli;
 mod flash_file;
 mod host;
 mod http;
+mod legacy;
 mod mqtt;
 mod radio_file;
 
@@ -65,6 +66,28 @@ impl rand_core::TryRng for OsRng {
 }
 
 impl rand_core::TryCryptoRng for OsRng {}
+
+/// The broker settings the lab firmware had compiled in (`--legacy-broker`, `--legacy-broker-ca`).
+fn legacy_broker(args: &Args) -> anyhow::Result<firmware_core::store::MqttSettings> {
+    let addr = args.legacy_broker.as_deref().unwrap_or_default();
+    let (host, port) = addr
+        .rsplit_once(':')
+        .and_then(|(h, p)| Some((h, p.parse::<u16>().ok()?)))
+        .with_context(|| format!("--legacy-broker {addr:?} is not host:port"))?;
+    let ca_path = args
+        .legacy_broker_ca
+        .as_deref()
+        .unwrap_or(std::path::Path::new(""));
+    let server_ca_pem = std::fs::read_to_string(ca_path)
+        .with_context(|| format!("reading --legacy-broker-ca {}", ca_path.display()))?;
+    Ok(firmware_core::store::MqttSettings {
+        host: host.to_owned(),
+        port,
+        client_id: args.serial.clone(),
+        topic_prefix: "devices".into(),
+        server_ca_pem,
+    })
+}
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -138,6 +161,11 @@ fn main() -> anyhow::Result<()> {
         },
     );
     let host = Host::new(device, flash_file);
+    if let Some(app) = args.legacy_connect {
+        let broker = legacy_broker(&args)?;
+        let host = host.clone();
+        std::thread::spawn(move || legacy::run(host, app, broker));
+    }
     eprintln!(
         "device-sim: serial {} security {} listening on http://{listen}",
         args.serial, args.security

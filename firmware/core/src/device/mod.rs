@@ -6,6 +6,7 @@ mod config;
 mod dispatch;
 mod gate;
 mod iot_cred;
+mod legacy;
 mod station;
 mod wifi;
 
@@ -15,6 +16,7 @@ use alloc::vec::Vec;
 
 pub use config::{DeviceConfig, softap_name};
 pub use dispatch::Response;
+pub use legacy::LegacyRefused;
 
 use crate::hal::{Entropy, Flash, JoinFailure, MqttConnector, Radio, ScanEntry};
 use crate::store::{

@@ -50,7 +50,7 @@ pub(super) fn join_request(w: &WifiCredentials) -> JoinRequest {
     }
 }
 
-fn validate(cmd: &protocol::proto::CmdSetConfig) -> Option<WifiCredentials> {
+pub(super) fn validate(cmd: &protocol::proto::CmdSetConfig) -> Option<WifiCredentials> {
     let ssid_ok = (1..=32).contains(&cmd.ssid.len());
     let pass = cmd.passphrase.len();
     let pass_ok = pass == 0 || (8..=64).contains(&pass);

@@ -181,6 +181,14 @@ pub struct RunArgs {
     /// Seconds to wait for the device's first message.
     #[arg(long, default_value_t = 60)]
     pub timeout: u64,
+    /// Seed lab legacy mode, for devices running the lab firmware (explicit opt-in): the
+    /// device connects to this computer over TLS and receives a cloud-made private key, its
+    /// certificate and the Wi-Fi settings without any authentication. No PoP is used.
+    #[arg(long, conflicts_with_all = ["cloud_key", "allow_insecure", "qr"])]
+    pub legacy: bool,
+    /// Where to listen for the legacy device (its firmware connects to port 7070).
+    #[arg(long, default_value = "0.0.0.0:7070", requires = "legacy")]
+    pub legacy_listen: std::net::SocketAddr,
 }
 
 impl DeviceArgs {
@@ -318,6 +326,10 @@ pub async fn run(args: Args) -> Result<()> {
             Ok(())
         }
         Command::Device(cmd) => device(&p, json, email, cmd).await,
+        Command::Run(r) if r.legacy => {
+            ensure_signed_in(&p, email).await?;
+            legacy_run(&p, json, r).await
+        }
         Command::Run(r) => {
             ensure_signed_in(&p, email).await?;
             let target = r.device.target(Some(&r.serial))?;
@@ -367,6 +379,52 @@ pub async fn run(args: Args) -> Result<()> {
             batch::run(Arc::new(p), json, b).await
         }
     }
+}
+
+/// `run --legacy`: warns, then pushes the credentials the way the seed lab's firmware expects.
+async fn legacy_run(p: &Provisioner, json: bool, r: RunArgs) -> Result<()> {
+    use provisioner::device::legacy::LEGACY_WARNING;
+    use provisioner::legacy_flow::LegacyOptions;
+    eprintln!("warning: {LEGACY_WARNING}");
+    let softap = match &r.device.softap {
+        Some(s) => s.clone(),
+        None => provisioner::validate::Serial::parse(&r.serial)?.default_softap(),
+    };
+    let passphrase = secrets_in::read(
+        "IOTP_WIFI_PASSPHRASE",
+        &format!("Passphrase of \"{}\"", r.ssid),
+    )?;
+    let plan = Plan {
+        serial: r.serial,
+        target: Target {
+            url: r.device.url.clone(),
+            link: r.device.link.into(),
+            softap,
+            softap_password: None,
+            // The lab firmware has no proof of possession.
+            pop: String::new(),
+            allow_sec0: false,
+        },
+        ssid: r.ssid,
+        passphrase,
+        cert_mode: CertMode::CloudKey,
+        online_timeout_secs: r.timeout,
+    };
+    let opts = LegacyOptions {
+        listen: r.legacy_listen,
+        accept_risk: true,
+        wait_secs: r.timeout,
+    };
+    let events = output::progress(json);
+    let online = p.provision_legacy(&plan, &opts, &events).await?;
+    output::result(json, &online, || {
+        format!(
+            "{} is online (legacy mode; last seen {}).",
+            online.serial,
+            online.last_seen.clone().unwrap_or_default()
+        )
+    });
+    Ok(())
 }
 
 async fn profile(p: &Provisioner, json: bool, cmd: ProfileCmd) -> Result<()> {
