@@ -55,7 +55,8 @@ pub enum Command {
         /// E-mail address.
         email: String,
     },
-    /// Sign out everywhere.
+    /// Sign out everywhere: the service ends every session of the account (with --email,
+    /// signs in first when this computer keeps no session).
     Logout,
     /// Show the signed-in account.
     Whoami,
@@ -221,6 +222,12 @@ impl DeviceArgs {
 }
 
 async fn ensure_signed_in(p: &Provisioner, email: Option<&str>) -> Result<()> {
+    if p.profile().await.is_none() {
+        return Err(Error::new(
+            ErrorCode::NotConfigured,
+            "No provisioning service is chosen: run `provision profile self-hosted URL` or `provision profile aws --stack-outputs FILE` first.",
+        ));
+    }
     if p.current_account().await.is_some() {
         return Ok(());
     }
@@ -286,6 +293,11 @@ pub async fn run(args: Args) -> Result<()> {
             Ok(())
         }
         Command::Logout => {
+            // With --email (and IOTP_PASSWORD) this signs in first, so that the sign-out
+            // reaches the service even where no keyring kept an earlier session.
+            if email.is_some() {
+                ensure_signed_in(&p, email).await?;
+            }
             p.sign_out().await?;
             output::result(json, &serde_json::json!({"signed_out": true}), || {
                 "Signed out.".into()
