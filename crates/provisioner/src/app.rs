@@ -393,6 +393,7 @@ impl Provisioner {
             device_url: &plan.target.url,
             ap,
             allow_sec0: plan.target.allow_sec0,
+            link_mode: plan.target.link,
             state_dir: &self.inner.paths.state_dir,
             events: on_progress,
         };
@@ -431,6 +432,7 @@ impl Provisioner {
             device_url: &plan.target.url,
             ap,
             allow_sec0: false,
+            link_mode: plan.target.link,
             state_dir: &self.inner.paths.state_dir,
             events: on_progress,
         };
@@ -445,6 +447,11 @@ impl Provisioner {
         .await
     }
 
+    /// Every run left unfinished by a crash, most advanced first (from the journals).
+    pub fn interrupted_runs(&self) -> Vec<wizard::Journal> {
+        wizard::Journal::list(&self.inner.paths.state_dir)
+    }
+
     /// The most advanced run left unfinished by a crash, if any (from the journals).
     pub fn interrupted_run(&self) -> Option<wizard::Journal> {
         wizard::Journal::list(&self.inner.paths.state_dir)
@@ -452,23 +459,99 @@ impl Provisioner {
             .next()
     }
 
-    /// Finishes an interrupted run: only the online confirmation is repeated.
+    /// Finishes an interrupted run with no secrets given: works once the device applied its
+    /// settings (the service says whether it came online); earlier stages need
+    /// [`Provisioner::resume_run`] with the PoP and passphrase.
     pub async fn resume(
         &self,
         on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
         online_timeout: Duration,
     ) -> Result<Online> {
+        let req = ResumeRequest {
+            online_timeout_secs: online_timeout.as_secs(),
+            ..ResumeRequest::default()
+        };
+        self.resume_run(&req, on_progress).await
+    }
+
+    /// Finishes the run left by a crash for `req.serial` (or the most advanced one) from where
+    /// it stopped; see [`wizard::resume`]. The journal keeps no secret, so the PoP and the
+    /// passphrase come again in `req` when the stage needs them. Input is validated first.
+    pub async fn resume_run(
+        &self,
+        req: &ResumeRequest,
+        on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
+    ) -> Result<Online> {
+        let state_dir = &self.inner.paths.state_dir;
+        let journal = match req.serial.as_deref() {
+            Some(sn) => wizard::Journal::load(state_dir, Serial::parse(sn)?.as_str()),
+            None => self.interrupted_run(),
+        }
+        .ok_or_else(|| Error::invalid("There is no interrupted run to resume."))?;
+        let input = wizard::ResumeInput {
+            pop: req.pop.as_deref().map(Pop::parse).transpose()?,
+            ssid: req.ssid.as_deref().map(Ssid::parse).transpose()?,
+            passphrase: req
+                .passphrase
+                .as_deref()
+                .map(Passphrase::parse)
+                .transpose()?,
+        };
+        let target = Target {
+            url: match journal.device_url.as_str() {
+                "" => Target::SOFTAP_URL.to_owned(),
+                u => u.to_owned(),
+            },
+            // A journal from before the link was recorded can only finish the online check.
+            link: journal.link.unwrap_or(LinkMode::Direct),
+            softap: journal.softap.clone(),
+            softap_password: None,
+            pop: String::new(),
+            allow_sec0: journal.allow_sec0,
+        };
+        let ap = device_ap(&target)?;
         let b = self.backed().await?;
-        wizard::resume_online(
-            &b.cloud,
-            &b.auth,
-            &self.inner.paths.state_dir,
-            &DirectLink,
-            on_progress,
-            online_timeout,
+        let link = self.link_for(&target).await?;
+        let ctx = Ctx {
+            cloud: &b.cloud,
+            auth: &b.auth,
+            link: &*link,
+            device_url: &target.url,
+            ap,
+            allow_sec0: target.allow_sec0,
+            link_mode: target.link,
+            state_dir,
+            events: on_progress,
+        };
+        wizard::resume(
+            ctx,
+            journal,
+            input,
+            Duration::from_secs(req.online_timeout_secs),
         )
         .await
     }
+}
+
+/// What finishing an interrupted run needs again: the secrets (never stored) and, if the run
+/// stopped before choosing one, the network name.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ResumeRequest {
+    /// Which run (its serial); the most advanced one when absent.
+    #[serde(default)]
+    pub serial: Option<String>,
+    /// The device's PoP code (needed before the device applied its settings).
+    #[serde(default)]
+    pub pop: Option<String>,
+    /// The home network's name, if the run had not chosen it yet.
+    #[serde(default)]
+    pub ssid: Option<String>,
+    /// Its passphrase (needed before the device applied its settings).
+    #[serde(default)]
+    pub passphrase: Option<String>,
+    /// How long to wait for the device's first message.
+    #[serde(default = "default_online_timeout")]
+    pub online_timeout_secs: u64,
 }
 
 fn device_ap(target: &Target) -> Result<DeviceAp> {

@@ -13,7 +13,7 @@ use crate::auth::AuthSession;
 use crate::cloud::{CertBundle, CloudClient, DeviceRecord};
 use crate::device::{DeviceSession, MqttConfig, PostError, WifiState};
 use crate::error::{Error, ErrorCode, Result};
-use crate::link::{DeviceAp, Link};
+use crate::link::{DeviceAp, Link, LinkMode};
 use crate::validate::{Passphrase, Pop, Serial, Ssid};
 
 /// A step of the flow, as shown to the user.
@@ -87,6 +87,8 @@ pub enum Stage {
     CertificateReady,
     /// The network was chosen.
     WifiChosen,
+    /// Every credential was sent and the device was asked to join; the result is not known.
+    Applied,
     /// The device has its credentials and applied them.
     Provisioned,
     /// The service saw the device.
@@ -108,6 +110,23 @@ pub struct Journal {
     pub certificate_id: Option<String>,
     /// The device's `lastSeen` before this run, to tell a new hello from an old one.
     pub last_seen_before: Option<String>,
+    /// The device's base URL.
+    #[serde(default)]
+    pub device_url: String,
+    /// How its network was reached.
+    #[serde(default)]
+    pub link: Option<LinkMode>,
+    /// Whether an unencrypted session was allowed.
+    #[serde(default)]
+    pub allow_sec0: bool,
+    /// Where the key came from.
+    #[serde(default)]
+    pub cert_mode: CertMode,
+    /// The certificate issued for the device's own key (CSR mode only), with its CA and broker
+    /// settings: all public, and enough to deliver it again after a crash without a new key.
+    /// A [`CertBundle`] never serializes a private key.
+    #[serde(default)]
+    pub certificate: Option<CertBundle>,
 }
 
 impl Journal {
@@ -179,6 +198,8 @@ pub struct Ctx<'a> {
     pub ap: DeviceAp,
     /// Allow an unencrypted (sec0) session.
     pub allow_sec0: bool,
+    /// How the device's network is reached (kept in the journal for a resumed run).
+    pub link_mode: LinkMode,
     /// The journal's directory.
     pub state_dir: &'a Path,
     /// Progress sink.
@@ -312,6 +333,8 @@ pub struct CertificateReady<'a> {
     serial: Serial,
     bundle: CertBundle,
     mode: CertMode,
+    /// The certificate already reached the device (a resumed run).
+    cert_sent: bool,
 }
 
 /// The network is chosen.
@@ -372,6 +395,11 @@ impl<'a> SignedIn<'a> {
             stage: Stage::SignedIn,
             certificate_id: None,
             last_seen_before,
+            device_url: ctx.device_url.to_owned(),
+            link: Some(ctx.link_mode),
+            allow_sec0: ctx.allow_sec0,
+            cert_mode: CertMode::default(),
+            certificate: None,
         };
         journal.save(ctx.state_dir)?;
         Ok(Self { ctx, journal })
@@ -466,6 +494,9 @@ impl<'a> Connected<'a> {
         };
         self.journal.stage = Stage::CertificateReady;
         self.journal.certificate_id = Some(bundle.certificate_id.clone());
+        self.journal.cert_mode = mode;
+        // A cloud-made certificate is useless without its key, which is never written down.
+        self.journal.certificate = (mode == CertMode::DeviceCsr).then(|| bundle.clone());
         self.journal.save(self.ctx.state_dir)?;
         Ok(CertificateReady {
             ctx: self.ctx,
@@ -474,7 +505,40 @@ impl<'a> Connected<'a> {
             serial: self.serial,
             bundle,
             mode,
+            cert_sent: false,
         })
+    }
+
+    /// After a crash: delivers the certificate the journal kept for the device's key. If the
+    /// device no longer holds that key (it restarted), a new CSR and certificate are made.
+    async fn certificate_again(mut self, bundle: CertBundle) -> Result<CertificateReady<'a>> {
+        let sent = self
+            .ctx
+            .step(
+                Step::Certificate,
+                "Sending the certificate issued before the interruption",
+                self.session.send_certificate(&bundle.certificate_pem),
+            )
+            .await;
+        match sent {
+            Ok(()) => Ok(CertificateReady {
+                ctx: self.ctx,
+                journal: self.journal,
+                session: self.session,
+                serial: self.serial,
+                bundle,
+                mode: CertMode::DeviceCsr,
+                cert_sent: true,
+            }),
+            Err(e) if e.code == ErrorCode::Protocol => {
+                tracing::info!("the device refused the earlier certificate; making a new one");
+                self.certificate(CertMode::DeviceCsr).await
+            }
+            Err(e) => {
+                let _ = self.ctx.link.restore().await;
+                Err(e)
+            }
+        }
     }
 
     /// The device's scan (the Wi-Fi page's list).
@@ -527,13 +591,15 @@ impl<'a> WifiChosen<'a> {
             serial,
             bundle,
             mode,
+            cert_sent,
         } = inner;
         let result = Self::run(
             &ctx,
             &mut session,
+            &mut journal,
             &serial,
             &bundle,
-            mode,
+            (mode, cert_sent),
             &ssid,
             &passphrase,
             pop,
@@ -562,15 +628,17 @@ impl<'a> WifiChosen<'a> {
     async fn run(
         ctx: &Ctx<'_>,
         session: &mut DeviceSession,
+        journal: &mut Journal,
         serial: &Serial,
         bundle: &CertBundle,
-        mode: CertMode,
+        (mode, cert_sent): (CertMode, bool),
         ssid: &Ssid,
         passphrase: &Passphrase,
         pop: &Pop,
     ) -> Result<JoinEvidence> {
         ctx.step(Step::SendCredentials, "Sending the credentials", async {
             match mode {
+                CertMode::DeviceCsr if cert_sent => {}
                 CertMode::DeviceCsr => session.send_certificate(&bundle.certificate_pem).await?,
                 CertMode::CloudKey => {
                     let key = bundle.private_key.as_ref().ok_or_else(|| {
@@ -594,6 +662,10 @@ impl<'a> WifiChosen<'a> {
         })
         .await?;
 
+        // From here a crash leaves the device with everything: a resumed run only reads the
+        // result (or applies again), it never needs the credentials themselves.
+        journal.stage = Stage::Applied;
+        journal.save(ctx.state_dir)?;
         let applied = ctx
             .step(
                 Step::Apply,
@@ -608,62 +680,74 @@ impl<'a> WifiChosen<'a> {
                 },
             )
             .await?;
-
-        ctx.step(Step::DeviceJoinedWifi, "Waiting for the device to join the network", async {
-            let mut link_up = applied;
-            let mut rejoined = false;
-            let deadline = Instant::now() + JOIN_WAIT;
-            loop {
-                if link_up {
-                    match session.wifi_status().await {
-                        Ok(WifiState::Connected { ip }) => return Ok(JoinEvidence::DeviceReported { ip }),
-                        Ok(WifiState::AuthFailed) => {
-                            return Err(Error::new(
-                                ErrorCode::WifiAuthFailed,
-                                format!("The device could not join \"{ssid}\": the passphrase is wrong. Correct it and send it again; no reset is needed."),
-                            ));
-                        }
-                        Ok(WifiState::NotFound) => {
-                            return Err(Error::new(
-                                ErrorCode::WifiNotFound,
-                                format!("The device cannot find \"{ssid}\": check the name and that the router is on and in range of the device."),
-                            ));
-                        }
-                        Ok(WifiState::Connecting | WifiState::Disconnected) => {}
-                        Err(PostError::Unreachable(_)) => link_up = false,
-                        Err(e) => return Err(e.into_error("prov-config")),
-                    }
-                }
-                if !link_up {
-                    if rejoined {
-                        return Ok(JoinEvidence::LinkDropped);
-                    }
-                    rejoined = true;
-                    // Rejoin once to read the result; the old session may be gone with the link.
-                    if ctx.link.join(&ctx.ap).await.is_err() {
-                        return Ok(JoinEvidence::LinkDropped);
-                    }
-                    match ctx.open_session(pop).await {
-                        Ok(s) => {
-                            *session = s;
-                            link_up = true;
-                        }
-                        Err(e) if matches!(e.code, ErrorCode::Unreachable) => return Ok(JoinEvidence::LinkDropped),
-                        Err(e) => return Err(e),
-                    }
-                    continue;
-                }
-                if Instant::now() >= deadline {
-                    return Err(Error::new(
-                        ErrorCode::DeviceOffline,
-                        format!("The device did not join \"{ssid}\" within {} s: check the router, then try again.", JOIN_WAIT.as_secs()),
-                    ));
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        })
-        .await
+        wait_joined(ctx, session, ssid.as_str(), pop, applied).await
     }
+}
+
+/// Waits (as the `DeviceJoinedWifi` step) for the device's verdict on the network `ssid`. When
+/// the link is down (`link_up` false, or it drops), rejoins once to read it; if the device is
+/// gone, the verdict is left to the service ([`JoinEvidence::LinkDropped`]).
+async fn wait_joined(
+    ctx: &Ctx<'_>,
+    session: &mut DeviceSession,
+    ssid: &str,
+    pop: &Pop,
+    link_up: bool,
+) -> Result<JoinEvidence> {
+    ctx.step(Step::DeviceJoinedWifi, "Waiting for the device to join the network", async {
+        let mut link_up = link_up;
+        let mut rejoined = false;
+        let deadline = Instant::now() + JOIN_WAIT;
+        loop {
+            if link_up {
+                match session.wifi_status().await {
+                    Ok(WifiState::Connected { ip }) => return Ok(JoinEvidence::DeviceReported { ip }),
+                    Ok(WifiState::AuthFailed) => {
+                        return Err(Error::new(
+                            ErrorCode::WifiAuthFailed,
+                            format!("The device could not join \"{ssid}\": the passphrase is wrong. Correct it and send it again; no reset is needed."),
+                        ));
+                    }
+                    Ok(WifiState::NotFound) => {
+                        return Err(Error::new(
+                            ErrorCode::WifiNotFound,
+                            format!("The device cannot find \"{ssid}\": check the name and that the router is on and in range of the device."),
+                        ));
+                    }
+                    Ok(WifiState::Connecting | WifiState::Disconnected) => {}
+                    Err(PostError::Unreachable(_)) => link_up = false,
+                    Err(e) => return Err(e.into_error("prov-config")),
+                }
+            }
+            if !link_up {
+                if rejoined {
+                    return Ok(JoinEvidence::LinkDropped);
+                }
+                rejoined = true;
+                // Rejoin once to read the result; the old session may be gone with the link.
+                if ctx.link.join(&ctx.ap).await.is_err() {
+                    return Ok(JoinEvidence::LinkDropped);
+                }
+                match ctx.open_session(pop).await {
+                    Ok(s) => {
+                        *session = s;
+                        link_up = true;
+                    }
+                    Err(e) if matches!(e.code, ErrorCode::Unreachable) => return Ok(JoinEvidence::LinkDropped),
+                    Err(e) => return Err(e),
+                }
+                continue;
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::new(
+                    ErrorCode::DeviceOffline,
+                    format!("The device did not join \"{ssid}\" within {} s: check the router, then try again.", JOIN_WAIT.as_secs()),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
 }
 
 impl Provisioned<'_> {
@@ -687,52 +771,150 @@ impl Provisioned<'_> {
     }
 }
 
-/// Resumes a run whose device already got its credentials: only the online check is left.
-pub async fn resume_online(
-    cloud: &CloudClient,
-    auth: &AuthSession,
-    state_dir: &Path,
-    link: &dyn Link,
-    events: &(dyn Fn(ProgressEvent) + Send + Sync),
+/// What a resumed run is given again: the secrets, which were never written down, and the
+/// network name when the run stopped before one was chosen.
+#[derive(Default)]
+pub struct ResumeInput {
+    /// The device's proof-of-possession code.
+    pub pop: Option<Pop>,
+    /// The home network, overriding the journal's.
+    pub ssid: Option<Ssid>,
+    /// Its passphrase.
+    pub passphrase: Option<Passphrase>,
+}
+
+/// Finishes the run `journal` describes from where it stopped. Before the device applied its
+/// settings, the session is opened again with the PoP and the run goes on with the
+/// certificate kept in the journal (CSR mode: the device still holds its key; if it does not,
+/// a new CSR is made) or a new one (cloud-key mode: the key was never kept); the passphrase is
+/// asked for again. After apply, the device's verdict is read again (or, without the PoP or
+/// when the device has left its network, the service's), then the online check finishes it.
+pub async fn resume(
+    ctx: Ctx<'_>,
+    mut journal: Journal,
+    input: ResumeInput,
     timeout: Duration,
 ) -> Result<Online> {
-    let journal = Journal::list(state_dir).into_iter().next().ok_or_else(|| {
-        Error::new(
-            ErrorCode::InvalidInput,
-            "There is no interrupted run to resume.",
-        )
-    })?;
-    if journal.stage < Stage::Provisioned {
-        return Err(Error::new(
-            ErrorCode::InvalidInput,
-            format!(
-                "The run for {} stopped before the device got its settings; start it again (nothing secret was kept).",
-                journal.serial
-            ),
-        ));
-    }
     let serial = Serial::parse(&journal.serial)?;
-    let ctx = Ctx {
-        cloud,
-        auth,
-        link,
-        device_url: "",
-        ap: DeviceAp {
-            ssid: journal.softap.clone(),
-            password: None,
-        },
-        allow_sec0: false,
-        state_dir,
-        events,
+    let stage = journal.stage;
+    let need = |what: &str| {
+        Error::invalid(format!(
+            "The run for {serial} stopped before the device applied its settings: resuming it needs {what}, which is never stored."
+        ))
     };
-    Provisioned {
-        ctx,
-        journal,
-        serial,
-        joined: JoinEvidence::LinkDropped,
+    let ResumeInput {
+        pop,
+        ssid,
+        passphrase,
+    } = input;
+    match stage {
+        Stage::Provisioned | Stage::Online => {
+            Provisioned {
+                ctx,
+                journal,
+                serial,
+                joined: JoinEvidence::LinkDropped,
+            }
+            .confirm_online(timeout)
+            .await
+        }
+        Stage::Applied => {
+            let joined = match &pop {
+                Some(pop) => read_verdict(&ctx, &journal, pop).await?,
+                // Without the PoP the device cannot be asked; the service can tell.
+                None => JoinEvidence::LinkDropped,
+            };
+            journal.stage = Stage::Provisioned;
+            journal.save(ctx.state_dir)?;
+            Provisioned {
+                ctx,
+                journal,
+                serial,
+                joined,
+            }
+            .confirm_online(timeout)
+            .await
+        }
+        Stage::SignedIn | Stage::CertificateReady | Stage::WifiChosen => {
+            let pop = pop.ok_or_else(|| need("the device's PoP code"))?;
+            let passphrase = passphrase.ok_or_else(|| need("the network's passphrase"))?;
+            let ssid = match (ssid, &journal.ssid) {
+                (Some(s), _) => s,
+                (None, Some(s)) => Ssid::parse(s)?,
+                (None, None) => return Err(need("the network's name")),
+            };
+            let mode = journal.cert_mode;
+            let kept = match (stage, mode) {
+                (Stage::SignedIn, _) | (_, CertMode::CloudKey) => None,
+                _ => journal.certificate.clone(),
+            };
+            let connected = SignedIn { ctx, journal }.connect(&pop).await?;
+            let ready = match kept {
+                Some(bundle) => connected.certificate_again(bundle).await?,
+                None => connected.certificate(mode).await?,
+            };
+            ready
+                .choose_wifi(ssid, passphrase)?
+                .provision(&pop)
+                .await?
+                .confirm_online(timeout)
+                .await
+        }
     }
-    .confirm_online(timeout)
-    .await
+}
+
+/// After a crash past apply: joins the device again and reads its verdict (applying first
+/// if the crash came before the apply request went out). The host is back on its network
+/// when this returns.
+async fn read_verdict(ctx: &Ctx<'_>, journal: &Journal, pop: &Pop) -> Result<JoinEvidence> {
+    let ssid = journal.ssid.clone().unwrap_or_default();
+    let opened = match ctx
+        .step(
+            Step::JoinDevice,
+            "Joining the device's network",
+            ctx.link.join(&ctx.ap),
+        )
+        .await
+    {
+        Ok(()) => {
+            ctx.step(
+                Step::SecureSession,
+                "Opening a secure session",
+                ctx.open_session(pop),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    let verdict = match opened {
+        Ok(mut session) => {
+            let link_up = match session.wifi_status().await {
+                Ok(WifiState::Disconnected) => match session.apply().await {
+                    Ok(()) => Ok(true),
+                    Err(PostError::Unreachable(_)) => Ok(false),
+                    Err(e) => Err(e.into_error("prov-config")),
+                },
+                _ => Ok(true),
+            };
+            match link_up {
+                Ok(up) => wait_joined(ctx, &mut session, &ssid, pop, up).await,
+                Err(e) => Err(e),
+            }
+        }
+        // The device has left its network (it joined, and its AP closed): the service will tell.
+        Err(e) if e.code == ErrorCode::Unreachable => Ok(JoinEvidence::LinkDropped),
+        Err(e) => Err(e),
+    };
+    let restored = ctx
+        .step(
+            Step::HostRestored,
+            "Returning to the previous network",
+            ctx.link.restore(),
+        )
+        .await;
+    let verdict = verdict?;
+    restored?;
+    Ok(verdict)
 }
 
 #[cfg(test)]
@@ -747,6 +929,11 @@ mod tests {
             stage,
             certificate_id: None,
             last_seen_before: None,
+            device_url: String::new(),
+            link: None,
+            allow_sec0: false,
+            cert_mode: CertMode::DeviceCsr,
+            certificate: None,
         }
     }
 

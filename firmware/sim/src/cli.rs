@@ -54,6 +54,9 @@ pub struct Args {
     /// Seconds the SoftAP stays up after a successful apply.
     #[arg(long, default_value_t = 30)]
     pub grace_secs: u64,
+    /// Delay added to every SoftAP request, in milliseconds (a slow radio link).
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
     /// Model name reported by device info.
     #[arg(long, default_value = "iotp-sim")]
     pub model: String,

@@ -5,6 +5,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -51,7 +52,13 @@ fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
     r
 }
 
-async fn serve(host: Host, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, LinkDown> {
+async fn serve(
+    host: Host,
+    req: Request<Incoming>,
+    latency: Duration,
+) -> Result<Response<Full<Bytes>>, LinkDown> {
+    // A slow radio link: every request takes this long to reach the device.
+    tokio::time::sleep(latency).await;
     if !host.reachable() {
         return Err(LinkDown);
     }
@@ -102,8 +109,8 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr).await
 }
 
-/// Accepts connections forever.
-pub async fn run(listener: TcpListener, host: Host) -> Infallible {
+/// Accepts connections forever; each request reaches the device after `latency`.
+pub async fn run(listener: TcpListener, host: Host, latency: Duration) -> Infallible {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
@@ -114,7 +121,7 @@ pub async fn run(listener: TcpListener, host: Host) -> Infallible {
         }
         let host = host.clone();
         tokio::spawn(async move {
-            let svc = service_fn(move |req| serve(host.clone(), req));
+            let svc = service_fn(move |req| serve(host.clone(), req, latency));
             let _ = http1::Builder::new()
                 .keep_alive(true)
                 .serve_connection(TokioIo::new(stream), svc)

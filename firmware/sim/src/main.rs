@@ -173,7 +173,7 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async move {
         tokio::spawn(host.clone().run_ticks());
         tokio::select! {
-            _ = http::run(listener, host) => {}
+            _ = http::run(listener, host, std::time::Duration::from_millis(args.latency_ms)) => {}
             _ = tokio::signal::ctrl_c() => eprintln!("device-sim: interrupted, stopping"),
         }
     });

@@ -73,8 +73,16 @@ pub enum Command {
     Device(DeviceCmd),
     /// Provision one device: certificate, Wi-Fi, apply, confirm online.
     Run(RunArgs),
-    /// Finish a run that was interrupted after the device got its settings.
+    /// Finish a run that was interrupted (a crash, a closed terminal) from where it stopped.
+    /// Before the device applied its settings this needs the PoP (IOTP_POP) and passphrase
+    /// (IOTP_WIFI_PASSPHRASE) again, which are never stored; after, the PoP is optional.
     Resume {
+        /// The device whose run to finish (default: the most advanced interrupted run).
+        #[arg(long)]
+        serial: Option<String>,
+        /// The home network, if the run stopped before one was chosen.
+        #[arg(long)]
+        ssid: Option<String>,
         /// Seconds to wait for the device's first message.
         #[arg(long, default_value_t = 60)]
         timeout: u64,
@@ -377,12 +385,43 @@ pub async fn run(args: Args) -> Result<()> {
             });
             Ok(())
         }
-        Command::Resume { timeout } => {
+        Command::Resume {
+            serial,
+            ssid,
+            timeout,
+        } => {
             ensure_signed_in(&p, email).await?;
+            let journal = match &serial {
+                Some(sn) => p.interrupted_runs().into_iter().find(|j| &j.serial == sn),
+                None => p.interrupted_run(),
+            }
+            .ok_or_else(|| Error::invalid("There is no interrupted run to resume."))?;
+            // Secrets are asked for only when the stage needs them.
+            let before_apply = journal.stage < provisioner::wizard::Stage::Applied;
+            let (pop, passphrase) = if before_apply {
+                let network = ssid.clone().or(journal.ssid.clone()).unwrap_or_default();
+                (
+                    Some(secrets_in::read(
+                        "IOTP_POP",
+                        "Proof-of-possession code printed on the device",
+                    )?),
+                    Some(secrets_in::read(
+                        "IOTP_WIFI_PASSPHRASE",
+                        &format!("Passphrase of \"{network}\""),
+                    )?),
+                )
+            } else {
+                (std::env::var("IOTP_POP").ok(), None)
+            };
+            let req = provisioner::app::ResumeRequest {
+                serial: Some(journal.serial.clone()),
+                pop,
+                ssid,
+                passphrase,
+                online_timeout_secs: timeout,
+            };
             let events = output::progress(json);
-            let online = p
-                .resume(&events, std::time::Duration::from_secs(timeout))
-                .await?;
+            let online = p.resume_run(&req, &events).await?;
             output::result(json, &online, || format!("{} is online.", online.serial));
             Ok(())
         }
