@@ -125,6 +125,14 @@ fn every_command_works_and_bad_input_fails_clearly() {
     let info = run_args(&args(&["--json", "device", "info"]), &pop).json();
     assert_eq!(info["serial"], SERIAL);
     assert_eq!(info["sec_ver"], 2);
+    // The provisioning window's countdown (300 s by default, started when the sim did).
+    let left = info["window_remaining_ms"].as_u64().unwrap();
+    assert!((1..=300_000).contains(&left), "{info}");
+    assert!(
+        o.stdout.contains("provisioning window closes in "),
+        "{}",
+        o.stdout
+    );
     let o = run_args(&args(&["device", "scan"]), &pop);
     assert!(o.success(), "{}", o.stderr);
     assert!(

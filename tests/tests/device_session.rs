@@ -106,3 +106,48 @@ async fn a_device_that_is_not_there_is_unreachable() {
     assert_eq!(e.code, ErrorCode::Unreachable);
     assert!(e.message.contains("provisioning mode"));
 }
+
+/// The facade's device info carries the provisioning window's countdown from the device's
+/// clock (what the desktop's page 3 counts down from).
+#[tokio::test]
+async fn device_info_reports_the_time_left_in_the_window() {
+    use provisioner::app::{Provisioner, Target};
+    use provisioner::link::LinkMode;
+    let run = RunDir::new();
+    let sim = Sim::start(
+        &run,
+        "SN-SESS-05",
+        POP,
+        &SimOpts {
+            extra_args: vec!["--window-secs".into(), "120".into()],
+            ..Default::default()
+        },
+    );
+    let p = Provisioner::open(
+        provisioner::profile::Paths::under(&run.path().join("host")),
+        std::sync::Arc::new(provisioner::secrets::MemoryStore::default()),
+        None,
+    )
+    .await
+    .unwrap();
+    let target = Target {
+        url: sim.url.clone(),
+        link: LinkMode::Direct,
+        softap: sim.softap.clone(),
+        softap_password: None,
+        pop: POP.into(),
+        allow_sec0: false,
+    };
+    let first = p.device_info(&target).await.unwrap();
+    let left = first
+        .window_remaining_ms
+        .expect("the device reports its window");
+    assert!(left <= 120_000 && left > 60_000, "{left}");
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let later = p.device_info(&target).await.unwrap();
+    assert!(
+        later.window_remaining_ms.unwrap() < left,
+        "{later:?} after {left}"
+    );
+    run.assert_no_secrets(&[POP]);
+}

@@ -302,6 +302,7 @@ fn iot_messages_round_trip() {
             model: "sim".into(),
             firmware_version: "0.1.0".into(),
             capabilities: vec!["csr".into(), "seed_key".into()],
+            window_remaining_ms: Some(283_500),
         }),
         IotResponse::Csr(
             "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n".into(),
@@ -332,6 +333,7 @@ fn bad_iot_bodies_are_errors() {
         model: String::new(),
         firmware_version: String::new(),
         capabilities: vec![],
+        window_remaining_ms: None,
     });
     assert_eq!(
         IotResponse::decode(&long.encode()),
@@ -373,4 +375,36 @@ fn seed_key_never_in_debug_output() {
     let req = tx.next_request().unwrap();
     let text = format!("{cred:?} {tx:?} {req:?}");
     assert!(!text.contains("PRIVATE KEY"), "{text}");
+}
+
+/// The provisioning window's remaining time is an optional field: an older device that does
+/// not send it decodes to `None`, and 0 (the window just closing) stays distinct from absent.
+#[test]
+fn device_info_window_remaining_is_optional() {
+    use prost::Message;
+    use protocol::proto::iot::{IotMsgType, IotPayload, RespGetInfo, iot_payload::Payload};
+    let old = IotPayload {
+        msg: IotMsgType::TypeRespGetInfo as i32,
+        status: 0,
+        payload: Some(Payload::RespGetInfo(RespGetInfo {
+            serial: "SN0001".into(),
+            model: "old".into(),
+            firmware_version: "0.0.1".into(),
+            capabilities: vec![],
+            window_remaining_ms: None,
+        })),
+    }
+    .encode_to_vec();
+    let IotResponse::Info(i) = IotResponse::decode(&old).unwrap() else {
+        panic!("not info")
+    };
+    assert_eq!(i.window_remaining_ms, None);
+    let closing = IotResponse::Info(DeviceInfo {
+        serial: "SN0001".into(),
+        model: "m".into(),
+        firmware_version: "1".into(),
+        capabilities: vec![],
+        window_remaining_ms: Some(0),
+    });
+    assert_eq!(IotResponse::decode(&closing.encode()), Ok(closing.clone()));
 }

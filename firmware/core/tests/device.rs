@@ -637,3 +637,18 @@ fn legacy_wrong_passphrase_commits_nothing() {
     assert!(!rig.dev().is_provisioned());
     assert_eq!(rig.dev().phase(), Phase::Provisioning);
 }
+
+/// Device info reports the time left in the provisioning window, from the device's own clock.
+#[test]
+fn device_info_counts_the_provisioning_window_down() {
+    let rig = rig(1);
+    let window = rig.dev().config().window_ms;
+    let mut c = session(&rig, 1);
+    assert_eq!(c.info().unwrap().window_remaining_ms, Some(window));
+    rig.advance(61_000);
+    assert_eq!(c.info().unwrap().window_remaining_ms, Some(window - 61_000));
+    // Once the window is over the device is no longer provisioning: nothing to count.
+    rig.advance(window);
+    assert_eq!(rig.dev().phase(), Phase::Closed);
+    assert_eq!(rig.dev().window_remaining_ms(rig.now.get()), None);
+}

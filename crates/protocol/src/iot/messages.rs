@@ -184,6 +184,8 @@ pub struct DeviceInfo {
     pub firmware_version: String,
     /// Capability strings (e.g. `"csr"`, `"seed_key"`).
     pub capabilities: Vec<String>,
+    /// Milliseconds left in the provisioning window when the device answered, if it says.
+    pub window_remaining_ms: Option<u64>,
 }
 
 /// Transfer progress reported by the device.
@@ -233,6 +235,7 @@ impl IotResponse {
                     model: i.model.clone(),
                     firmware_version: i.firmware_version.clone(),
                     capabilities: i.capabilities.clone(),
+                    window_remaining_ms: i.window_remaining_ms,
                 }),
             ),
             Self::Csr(pem) => (
@@ -284,6 +287,7 @@ impl IotResponse {
                     model: i.model,
                     firmware_version: i.firmware_version,
                     capabilities: i.capabilities,
+                    window_remaining_ms: i.window_remaining_ms,
                 }))
             }
             Some(Payload::RespGenerateCsr(c)) => {

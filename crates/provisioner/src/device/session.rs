@@ -36,6 +36,9 @@ pub struct DeviceInfo {
     pub capabilities: Vec<String>,
     /// Security scheme of the session (0, 1, 2).
     pub sec_ver: u32,
+    /// Milliseconds left in the device's provisioning window when it answered (None if the
+    /// device does not say). Count down from when the answer arrived.
+    pub window_remaining_ms: Option<u64>,
 }
 
 /// One network of the device's scan.
@@ -201,6 +204,7 @@ impl DeviceSession {
                 firmware_version: i.firmware_version,
                 capabilities: i.capabilities,
                 sec_ver: self.session.sec_ver(),
+                window_remaining_ms: i.window_remaining_ms,
             }),
             _ => Err(protocol_err("no device info")),
         }

@@ -64,6 +64,7 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
                     model: self.config.model.clone(),
                     firmware_version: self.config.firmware_version.clone(),
                     capabilities: CAPABILITIES.iter().map(|c| String::from(*c)).collect(),
+                    window_remaining_ms: self.window_remaining_ms(now_ms),
                 };
                 reply(
                     IotMsgType::TypeRespGetInfo,

@@ -233,6 +233,20 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
         &self.mqtt_io
     }
 
+    /// Milliseconds left in the provisioning window at `now_ms`: counts down from the window
+    /// length while provisioning runs, and to the SoftAP's close after a successful join;
+    /// `None` when the device is not provisioning.
+    pub fn window_remaining_ms(&self, now_ms: u64) -> Option<u64> {
+        match self.phase {
+            Phase::Provisioning => Some(
+                self.close_at_ms
+                    .unwrap_or(self.deadline_ms)
+                    .saturating_sub(now_ms),
+            ),
+            Phase::Off | Phase::Closed | Phase::Station => None,
+        }
+    }
+
     /// Earliest time at which [`Device::poll`] has something to do, if any.
     pub fn next_deadline(&self) -> Option<u64> {
         match self.phase {

@@ -530,8 +530,16 @@ async fn device(p: &Provisioner, json: bool, email: Option<&str>, cmd: DeviceCmd
         DeviceCmd::Info(d) => {
             let info = p.device_info(&d.target(None)?).await?;
             output::result(json, &info, || {
+                let window = match info.window_remaining_ms {
+                    Some(ms) => format!(
+                        "; provisioning window closes in {}:{:02}",
+                        ms / 60_000,
+                        ms / 1000 % 60
+                    ),
+                    None => String::new(),
+                };
                 format!(
-                    "{} ({} firmware {}), security {}",
+                    "{} ({} firmware {}), security {}{window}",
                     info.serial, info.model, info.firmware_version, info.sec_ver
                 )
             });
