@@ -7,7 +7,12 @@
 #  3. GUI end-to-end (tauri-driver + WebKitWebDriver under Xvfb): sign up, confirm, sign in,
 #     pages 1-3 against provisiond and a device-sim, until the device is shown online; then a
 #     wrong Wi-Fi passphrase fixed on page 2 and a wrong PoP fixed on page 3, each ending online.
-# Not wired in yet: the .deb build/install/start.
+#  4. Packaging: the app binary built by the workspace's cargo test is bundled into a .deb
+#     (`tauri bundle --debug`: packaging only, no second build), installed with dpkg, the
+#     installed /usr/bin/iot-provisioner started under Xvfb through tauri-driver until it draws
+#     the wizard, then the package is removed. The release .deb (`tauri build --bundles deb`)
+#     is not built here: it compiles every dependency again with optimisations (see docs/perf.md).
+# Needs root (or sudo) for dpkg; it removes the package even when a step fails.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
@@ -28,7 +33,12 @@ if [ -z "${IOTP_BIN_DIR:-}" ]; then
 fi
 WORK=$(mktemp -d /tmp/iotp-desktop.XXXXXX)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+PKG=""
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -n "$PKG" ]; then as_root dpkg -r "$PKG" >/dev/null 2>&1 || true; fi
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 DISPLAY_NUM=":$((90 + RANDOM % 100))"
 Xvfb "$DISPLAY_NUM" -screen 0 1280x900x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
@@ -49,3 +59,42 @@ if ! (cd ui && node --test --test-concurrency=1 --test-reporter=spec e2e/wizard.
   log "GUI tests failed; tauri-driver log:"; tail -n 40 "$WORK/tauri-driver.log" >&2
   exit 1
 fi
+
+# Packaging: bundle the binary the tests above used, install it, start the installed app.
+if [ "$(readlink -f "$BIN_DIR")" != "$(readlink -f "$CARGO_TARGET_DIR/debug")" ]; then
+  log "IOTP_BIN_DIR must be \$CARGO_TARGET_DIR/debug: tauri bundle packages the binary there"; exit 1
+fi
+log "packaging: tauri bundle --debug --bundles deb (no rebuild)"
+rm -rf "$CARGO_TARGET_DIR/debug/bundle/deb"
+(cd src-tauri && ../ui/node_modules/.bin/tauri bundle --debug --bundles deb --ci) >"$WORK/bundle.log" 2>&1 \
+  || { log "tauri bundle failed:"; cat "$WORK/bundle.log" >&2; exit 1; }
+DEB=$(find "$CARGO_TARGET_DIR/debug/bundle/deb" -name '*.deb' | head -n 1)
+[ -n "$DEB" ] || { log "tauri bundle made no .deb"; exit 1; }
+NAME=$(dpkg-deb -f "$DEB" Package)
+INSTALLED_APP=/usr/bin/iot-provisioner
+dpkg-deb -c "$DEB" | grep -qE " (\./)?usr/bin/iot-provisioner$" || { log "$DEB has no usr/bin/iot-provisioner"; exit 1; }
+if dpkg-query -W -f='${Status}' "$NAME" 2>/dev/null | grep -q "install ok installed"; then
+  log "$NAME is already installed on this machine: not replacing it"; exit 1
+fi
+log "dpkg -i $(basename "$DEB") ($(du -h "$DEB" | cut -f1), package $NAME)"
+PKG="$NAME"
+as_root dpkg -i "$DEB" >"$WORK/dpkg.log" 2>&1 || { cat "$WORK/dpkg.log" >&2; exit 1; }
+log "the installed app under Xvfb"
+# A fresh profile and no preset: the installed app must start on its own. The app inherits
+# tauri-driver's environment, so this check gets a driver of its own.
+PKG_PORT=$((DRIVER_PORT + 1))
+env -u IOTP_APP_PRESET XDG_CONFIG_HOME="$WORK/installed/config" XDG_DATA_HOME="$WORK/installed/data" \
+  XDG_STATE_HOME="$WORK/installed/state" XDG_CACHE_HOME="$WORK/installed/cache" \
+  tauri-driver --port "$PKG_PORT" --native-port $((PKG_PORT + 1000)) --native-driver "$(command -v WebKitWebDriver)" \
+  >"$WORK/tauri-driver-installed.log" 2>&1 &
+PIDS+=($!)
+wait_port "$PKG_PORT"
+if ! (cd ui && WEBDRIVER_URL="http://127.0.0.1:$PKG_PORT" INSTALLED_APP="$INSTALLED_APP" \
+  node --test --test-reporter=spec e2e/installed.test.mjs); then
+  log "installed app test failed; tauri-driver log:"; tail -n 40 "$WORK/tauri-driver-installed.log" >&2
+  exit 1
+fi
+as_root dpkg -r "$PKG" >/dev/null
+PKG=""
+[ ! -e "$INSTALLED_APP" ] || { log "dpkg -r left $INSTALLED_APP behind"; exit 1; }
+log "packaging: bundled, installed, started, removed"
