@@ -47,13 +47,25 @@ export DISPLAY="$DISPLAY_NUM"
 sleep 1
 export XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data" XDG_STATE_HOME="$WORK/state" XDG_CACHE_HOME="$WORK/cache" NO_AT_BRIDGE=1
 export APP_BIN="$BIN_DIR/iot-provisioner" PROVISIOND_BIN="$BIN_DIR/provisiond" DEVICE_SIM_BIN="$BIN_DIR/device-sim"
-export E2E_DIR="$WORK/e2e" IOTP_APP_PRESET="$WORK/e2e/preset.json" SCREENSHOT_DIR="$WORK/screenshots"
+# IOTP_SCREENSHOT_DIR=docs/screenshots refreshes the README's pictures.
+export E2E_DIR="$WORK/e2e" IOTP_APP_PRESET="$WORK/e2e/preset.json" SCREENSHOT_DIR="${IOTP_SCREENSHOT_DIR:-$WORK/screenshots}"
 mkdir -p "$E2E_DIR"
+if [ -n "${IOTP_DESKTOP_BENCH:-}" ]; then
+  # Benchmarks, not tests (docs/perf.md): start-up and idle memory of IOTP_BENCH_APP (default:
+  # the tested binary) on a fresh profile; the .deb size of IOTP_BENCH_DEB if given.
+  unset IOTP_APP_PRESET
+  export APP_BIN="${IOTP_BENCH_APP:-$APP_BIN}" DEB_PATH="${IOTP_BENCH_DEB:-}"
+fi
 DRIVER_PORT=$((4500 + RANDOM % 400))
 tauri-driver --port "$DRIVER_PORT" --native-port $((DRIVER_PORT + 1000)) --native-driver "$(command -v WebKitWebDriver)" >"$WORK/tauri-driver.log" 2>&1 &
 PIDS+=($!)
 wait_port "$DRIVER_PORT"
 export WEBDRIVER_URL="http://127.0.0.1:$DRIVER_PORT"
+if [ -n "${IOTP_DESKTOP_BENCH:-}" ]; then
+  log "desktop benchmarks: $APP_BIN"
+  (cd ui && node e2e/bench/startup.mjs)
+  exit 0
+fi
 log "GUI end-to-end tests"
 if ! (cd ui && node --test --test-concurrency=1 --test-reporter=spec e2e/wizard.test.mjs); then
   log "GUI tests failed; tauri-driver log:"; tail -n 40 "$WORK/tauri-driver.log" >&2
