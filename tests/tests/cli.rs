@@ -210,6 +210,13 @@ fn every_command_works_and_bad_input_fails_clearly() {
         "{online}"
     );
     let cert_id = online["certificate_id"].as_str().unwrap().to_owned();
+    assert!(
+        online["certificate_pem"]
+            .as_str()
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE-----"),
+        "{online}"
+    );
     assert!(!cert_id.is_empty());
     let steps: Vec<(String, String)> = json_lines(&o.stderr)
         .iter()

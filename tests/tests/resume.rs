@@ -200,6 +200,7 @@ fn a_run_killed_before_the_certificate_was_sent_is_finished_by_resume() {
         online["certificate_id"], j["certificate_id"],
         "the certificate issued before the crash was delivered, not a new one"
     );
+    assert_eq!(online["certificate_pem"].as_str(), Some(kept));
     assert!(!cli.home().join("state/runs/SN-RES-0002.json").exists());
     run.assert_no_secrets(&[PW, POP, WIFI]);
 }

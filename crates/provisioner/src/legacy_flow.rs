@@ -109,6 +109,7 @@ pub async fn run(
         thing_name: serial.to_string(),
         last_seen: record.last_seen,
         joined,
+        certificate_pem: Some(bundle.certificate_pem.clone()),
     })
 }
 

@@ -349,6 +349,8 @@ pub struct Provisioned<'a> {
     ctx: Ctx<'a>,
     journal: Journal,
     serial: Serial,
+    /// The delivered certificate (public), when known.
+    certificate_pem: Option<String>,
     /// How the device's connection was confirmed.
     pub joined: JoinEvidence,
 }
@@ -366,6 +368,9 @@ pub struct Online {
     pub last_seen: Option<String>,
     /// How the Wi-Fi join was confirmed.
     pub joined: JoinEvidence,
+    /// The device's certificate (PEM, public), for its fingerprint and expiry; `None` after a
+    /// resumed cloud-key run, whose certificate the journal does not keep.
+    pub certificate_pem: Option<String>,
 }
 
 /// How we know the device joined the network.
@@ -620,6 +625,7 @@ impl<'a> WifiChosen<'a> {
             ctx,
             journal,
             serial,
+            certificate_pem: Some(bundle.certificate_pem.clone()),
             joined,
         })
     }
@@ -767,6 +773,7 @@ impl Provisioned<'_> {
             thing_name: serial.to_string(),
             last_seen: record.last_seen,
             joined: self.joined,
+            certificate_pem: self.certificate_pem,
         })
     }
 }
@@ -810,6 +817,7 @@ pub async fn resume(
     match stage {
         Stage::Provisioned | Stage::Online => {
             Provisioned {
+                certificate_pem: kept_pem(&journal),
                 ctx,
                 journal,
                 serial,
@@ -827,6 +835,7 @@ pub async fn resume(
             journal.stage = Stage::Provisioned;
             journal.save(ctx.state_dir)?;
             Provisioned {
+                certificate_pem: kept_pem(&journal),
                 ctx,
                 journal,
                 serial,
@@ -861,6 +870,14 @@ pub async fn resume(
                 .await
         }
     }
+}
+
+/// The certificate the journal kept (CSR mode), for the result.
+fn kept_pem(journal: &Journal) -> Option<String> {
+    journal
+        .certificate
+        .as_ref()
+        .map(|b| b.certificate_pem.clone())
 }
 
 /// After a crash past apply: joins the device again and reads its verdict (applying first
