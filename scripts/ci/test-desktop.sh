@@ -37,7 +37,9 @@ PKG=""
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   if [ -n "$PKG" ]; then as_root dpkg -r "$PKG" >/dev/null 2>&1 || true; fi
-  rm -rf "$WORK"
+  wait 2>/dev/null || true
+  # WebKit processes of the last app may still be writing their shader cache: retry once.
+  rm -rf "$WORK" 2>/dev/null || { sleep 1; rm -rf "$WORK" || true; }
 }
 trap cleanup EXIT
 DISPLAY_NUM=":$((90 + RANDOM % 100))"

@@ -1,78 +1,64 @@
 //! The one error type that crosses into the web view: `{code, message}`.
 //! The UI switches on `code` (never on the text) to decide what to show and which page fixes it.
+//! The codes are the core's own ([`provisioner::ErrorCode`]) plus the two only the shell has.
 
 use serde::Serialize;
 use specta::Type;
 
-/// What went wrong, as far as the UI needs to know to react (mirrors the core's codes,
-/// plus two of the shell's own).
+pub use provisioner::ErrorCode;
+
+/// Failures only the desktop shell has (the core knows nothing of its settings store).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
 #[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// A field failed validation; the message says which and why.
-    InvalidInput,
-    /// No provisioning service is configured.
-    NotConfigured,
-    /// The call needs a signed-in user.
-    NotSignedIn,
-    /// Wrong e-mail or password.
-    BadCredentials,
-    /// The account waits for its e-mailed code.
-    UserNotConfirmed,
-    /// Sign-up with an e-mail that has an account.
-    UserExists,
-    /// Wrong or expired confirmation or reset code.
-    BadCode,
-    /// The password does not meet the service's policy.
-    WeakPassword,
-    /// The sign-in expired and could not be refreshed.
-    SessionExpired,
-    /// The service refused (the serial belongs to another account, ...).
-    Forbidden,
-    /// Unknown serial or device.
-    NotFound,
-    /// The service answered with another error.
-    Server,
-    /// The service or the device could not be reached.
-    Unreachable,
-    /// The device refused the proof-of-possession code.
-    WrongPop,
-    /// The device offers only an unencrypted session.
-    InsecureDevice,
-    /// The device broke the protocol.
-    Protocol,
-    /// The device could not join: wrong passphrase.
-    WifiAuthFailed,
-    /// The device could not find the network.
-    WifiNotFound,
-    /// The device did not come online in time.
-    DeviceOffline,
-    /// Joining or leaving the device's access point failed.
-    Link,
-    /// Local storage (config, keyring) failed.
-    Storage,
-    /// The run was cancelled.
-    Cancelled,
+pub enum ShellCode {
     /// The app's settings could not be read or written.
     Settings,
-    /// A failure the app did not expect.
+    /// A failure the app did not expect. The UI gives this code to a rejection that is not an
+    /// `AppError` (a framework failure), so it is part of the contract though Rust never sends it.
+    #[allow(
+        dead_code,
+        reason = "made by the UI (errors.ts), declared here for the bindings"
+    )]
     Internal,
+}
+
+/// What the UI switches on: a core code or a shell code, serialized as the bare snake_case
+/// name either way (the two sets do not overlap; a test checks it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(untagged)]
+pub enum AppErrorCode {
+    /// One of the core's codes, passed through unchanged.
+    Core(ErrorCode),
+    /// One of the shell's own.
+    Shell(ShellCode),
+}
+
+impl From<ErrorCode> for AppErrorCode {
+    fn from(c: ErrorCode) -> Self {
+        Self::Core(c)
+    }
+}
+
+impl From<ShellCode> for AppErrorCode {
+    fn from(c: ShellCode) -> Self {
+        Self::Shell(c)
+    }
 }
 
 /// The error every command returns.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct AppError {
     /// What the UI switches on.
-    pub code: ErrorCode,
+    pub code: AppErrorCode,
     /// A sentence for a person: what happened and what to do.
     pub message: String,
 }
 
 impl AppError {
     /// An error with its code and human message.
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(code: impl Into<AppErrorCode>, message: impl Into<String>) -> Self {
         Self {
-            code,
+            code: code.into(),
             message: message.into(),
         }
     }
@@ -83,32 +69,34 @@ pub type CmdResult<T> = Result<T, AppError>;
 
 impl From<provisioner::Error> for AppError {
     fn from(e: provisioner::Error) -> Self {
-        use provisioner::ErrorCode as C;
-        let code = match e.code {
-            C::InvalidInput => ErrorCode::InvalidInput,
-            C::NotConfigured => ErrorCode::NotConfigured,
-            C::NotSignedIn => ErrorCode::NotSignedIn,
-            C::BadCredentials => ErrorCode::BadCredentials,
-            C::UserNotConfirmed => ErrorCode::UserNotConfirmed,
-            C::UserExists => ErrorCode::UserExists,
-            C::BadCode => ErrorCode::BadCode,
-            C::WeakPassword => ErrorCode::WeakPassword,
-            C::SessionExpired => ErrorCode::SessionExpired,
-            C::Forbidden => ErrorCode::Forbidden,
-            C::NotFound => ErrorCode::NotFound,
-            C::Server => ErrorCode::Server,
-            C::Unreachable => ErrorCode::Unreachable,
-            C::WrongPop => ErrorCode::WrongPop,
-            C::InsecureDevice => ErrorCode::InsecureDevice,
-            C::Protocol => ErrorCode::Protocol,
-            C::WifiAuthFailed => ErrorCode::WifiAuthFailed,
-            C::WifiNotFound => ErrorCode::WifiNotFound,
-            C::DeviceOffline => ErrorCode::DeviceOffline,
-            C::Link => ErrorCode::Link,
-            C::Storage => ErrorCode::Storage,
-            C::Cancelled => ErrorCode::Cancelled,
-            _ => ErrorCode::Internal,
-        };
-        Self::new(code, e.message)
+        Self::new(e.code, e.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialize_as_bare_names() {
+        let core = AppError::new(ErrorCode::WifiAuthFailed, "x");
+        let shell = AppError::new(ShellCode::Settings, "y");
+        assert_eq!(
+            serde_json::to_value(&core).unwrap(),
+            serde_json::json!({"code": "wifi_auth_failed", "message": "x"})
+        );
+        assert_eq!(
+            serde_json::to_value(&shell).unwrap(),
+            serde_json::json!({"code": "settings", "message": "y"})
+        );
+    }
+
+    #[test]
+    fn shell_codes_do_not_shadow_core_codes() {
+        for shell in [ShellCode::Settings, ShellCode::Internal] {
+            let name = serde_json::to_value(shell).unwrap();
+            let as_core: Result<ErrorCode, _> = serde_json::from_value(name.clone());
+            assert!(as_core.is_err(), "{name} is also a core code");
+        }
     }
 }

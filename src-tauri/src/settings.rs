@@ -8,7 +8,7 @@ use specta::Type;
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_store::StoreExt;
 
-use crate::error::{AppError, CmdResult, ErrorCode};
+use crate::error::{AppError, CmdResult, ShellCode};
 
 const STORE_FILE: &str = "settings.json";
 const KEY: &str = "settings";
@@ -55,7 +55,7 @@ impl Default for Settings {
 
 fn store_err(e: impl std::fmt::Display) -> AppError {
     AppError::new(
-        ErrorCode::Settings,
+        ShellCode::Settings,
         format!("Could not read or save the settings: {e}"),
     )
 }

@@ -137,6 +137,12 @@ describe("desktop app, end to end", () => {
   it("provisions a device through the three pages until it is online", async () => {
     await app.type('input[name="serial"]', "bad serial!");
     assert.match(await app.text('[data-msg-for="serial"]'), /' ' is not/);
+    // A well-formed serial the service does not know: the core's own code and its fix.
+    await app.type('input[name="serial"]', "E2E-9999");
+    await app.click('[data-action="check-serial"]');
+    const unknown = await app.waitText('[data-page="cert"] [data-role="messages"]', /\S/);
+    assert.match(unknown, /the service does not know this one/);
+    assert.doesNotMatch(unknown, /Restart the app|undefined|\{/);
     await certPage(sims.happy.serial);
     await shot("page1-certificate");
     await wifiPage(sims.happy.pop, "short");

@@ -42,10 +42,20 @@ export const commands = {
 /**  The error every command returns. */
 export type AppError = {
 	/**  What the UI switches on. */
-	code: ErrorCode,
+	code: AppErrorCode,
 	/**  A sentence for a person: what happened and what to do. */
 	message: string,
 };
+
+/**
+ *  What the UI switches on: a core code or a shell code, serialized as the bare snake_case
+ *  name either way (the two sets do not overlap; a test checks it).
+ */
+export type AppErrorCode = 
+/**  One of the core's codes, passed through unchanged. */
+ErrorCode | 
+/**  One of the shell's own. */
+ShellCode;
 
 /**
  *  What the settings page saves. The client secret goes to the keyring, the CA to the app's
@@ -131,59 +141,56 @@ export type DeviceTarget = {
 	pop: string,
 };
 
-/**
- *  What went wrong, as far as the UI needs to know to react (mirrors the core's codes,
- *  plus two of the shell's own).
- */
+/**  What went wrong, as a stable machine-readable code (serialized in snake_case). */
 export type ErrorCode = 
-/**  A field failed validation; the message says which and why. */
+/**  Input refused before any network call (serial, SSID, passphrase, CSV line, ...). */
 "invalid_input" | 
-/**  No provisioning service is configured. */
+/**  No backend profile is configured, or the stored profile is unreadable. */
 "not_configured" | 
-/**  The call needs a signed-in user. */
+/**  An operation needs a signed-in user and there is none. */
 "not_signed_in" | 
 /**  Wrong e-mail or password. */
 "bad_credentials" | 
-/**  The account waits for its e-mailed code. */
+/**  The account exists but is not confirmed yet. */
 "user_not_confirmed" | 
-/**  Sign-up with an e-mail that has an account. */
+/**  Sign-up with an e-mail that already has an account. */
 "user_exists" | 
-/**  Wrong or expired confirmation or reset code. */
+/**  Wrong or expired confirmation / reset code. */
 "bad_code" | 
-/**  The password does not meet the service's policy. */
+/**  The password does not meet the pool's policy. */
 "weak_password" | 
-/**  The sign-in expired and could not be refreshed. */
+/**  The session expired and could not be refreshed: sign in again. */
 "session_expired" | 
-/**  The service refused (the serial belongs to another account, ...). */
+/**  The service refused the request for this user (serial owned by someone else, ...). */
 "forbidden" | 
-/**  Unknown serial or device. */
+/**  The serial number is not registered with the service. */
+"serial_not_registered" | 
+/**  The device is bound to another account. */
+"serial_owned_by_other" | 
+/**  The resource is not known to the service. */
 "not_found" | 
-/**  The service answered with another error. */
+/**  The service was reached and answered with an error not covered above. */
 "server" | 
-/**  The service or the device could not be reached. */
+/**  The service or device could not be reached (connection, DNS, TLS, timeout). */
 "unreachable" | 
 /**  The device refused the proof-of-possession code. */
 "wrong_pop" | 
-/**  The device offers only an unencrypted session. */
+/**  The device only offers an insecure session (sec0) and it was not allowed. */
 "insecure_device" | 
-/**  The device broke the protocol. */
+/**  The device answered something that does not follow the protocol. */
 "protocol" | 
-/**  The device could not join: wrong passphrase. */
+/**  The device could not join the network: wrong passphrase. */
 "wifi_auth_failed" | 
 /**  The device could not find the network. */
 "wifi_not_found" | 
-/**  The device did not come online in time. */
+/**  The device did not come online within the time allowed. */
 "device_offline" | 
 /**  Joining or leaving the device's access point failed. */
 "link" | 
-/**  Local storage (config, keyring) failed. */
+/**  Local storage (config dir, state dir, keyring) failed. */
 "storage" | 
-/**  The run was cancelled. */
-"cancelled" | 
-/**  The app's settings could not be read or written. */
-"settings" | 
-/**  A failure the app did not expect. */
-"internal";
+/**  The operation was cancelled. */
+"cancelled";
 
 /**
  *  A run that stopped (app closed, crash) after the device got its settings: page 3 offers to
@@ -312,6 +319,16 @@ export type Settings_Serialize = {
 	/**  Wizard progress so a closed app resumes where it was (no secrets). */
 	wizard: WizardState_Serialize,
 };
+
+/**  Failures only the desktop shell has (the core knows nothing of its settings store). */
+export type ShellCode = 
+/**  The app's settings could not be read or written. */
+"settings" | 
+/**
+ *  A failure the app did not expect. The UI gives this code to a rejection that is not an
+ *  `AppError` (a framework failure), so it is part of the contract though Rust never sends it.
+ */
+"internal";
 
 /**  What to do after sign-up. */
 export type SignUpNext = 

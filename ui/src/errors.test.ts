@@ -20,6 +20,10 @@ describe("errors shown to a person", () => {
     expect(advice("wrong_pop").page).toBe("connect");
     expect(advice("forbidden").page).toBe("cert");
     expect(advice("session_expired").page).toBe("signin");
+    // The core's serial codes reach the UI as themselves (not as "internal").
+    expect(advice("serial_not_registered").page).toBe("cert");
+    expect(advice("serial_owned_by_other").page).toBe("cert");
+    expect(toAppError({ code: "serial_not_registered", message: "Unknown serial." }).code).toBe("serial_not_registered");
   });
   it("adds the fix after the message", () => {
     expect(say({ code: "wrong_pop", message: "The device refused the code." })).toMatch(/refused the code\. Check the proof-of-possession/);

@@ -1,7 +1,7 @@
 // What the UI does with each error code: where the fix is, and what to tell the person.
 // The code comes from Rust (`AppError.code`); the UI switches on it, never on the text.
 
-import type { AppError, ErrorCode } from "./bindings";
+import type { AppError, AppErrorCode } from "./bindings";
 
 /** The page on which a person can fix the cause. */
 export type FixPage = "settings" | "signin" | "cert" | "wifi" | "connect" | "none";
@@ -11,7 +11,7 @@ interface Advice {
   page: FixPage;
 }
 
-const ADVICE: Record<ErrorCode, Advice> = {
+const ADVICE: Record<AppErrorCode, Advice> = {
   invalid_input: { fix: "Correct the highlighted value.", page: "none" },
   not_configured: { fix: "Choose the provisioning service in Settings.", page: "settings" },
   not_signed_in: { fix: "Sign in again.", page: "signin" },
@@ -22,6 +22,8 @@ const ADVICE: Record<ErrorCode, Advice> = {
   weak_password: { fix: "Choose a longer password with letters and digits.", page: "none" },
   session_expired: { fix: "Sign in again; your answers are kept.", page: "signin" },
   forbidden: { fix: "This device belongs to another account: ask its owner to release it.", page: "cert" },
+  serial_not_registered: { fix: "Check the serial number on the device label; the service does not know this one.", page: "cert" },
+  serial_owned_by_other: { fix: "This device belongs to another account: ask its owner to release it.", page: "cert" },
   not_found: { fix: "Check the serial number on the device label.", page: "cert" },
   server: { fix: "Try again in a moment; if it persists, check the service's logs.", page: "none" },
   unreachable: { fix: "Check the service address in Settings and your network connection.", page: "none" },
@@ -38,7 +40,7 @@ const ADVICE: Record<ErrorCode, Advice> = {
   internal: { fix: "Restart the app; if it happens again, report it with what you were doing.", page: "none" },
 };
 
-export function advice(code: ErrorCode): Advice {
+export function advice(code: AppErrorCode): Advice {
   return ADVICE[code] ?? ADVICE.internal;
 }
 
@@ -47,7 +49,7 @@ export function toAppError(e: unknown): AppError {
   if (typeof e === "object" && e !== null && "code" in e && "message" in e) {
     const o = e as { code: unknown; message: unknown };
     if (typeof o.code === "string" && o.code in ADVICE && typeof o.message === "string" && o.message !== "") {
-      return { code: o.code as ErrorCode, message: o.message };
+      return { code: o.code as AppErrorCode, message: o.message };
     }
   }
   // Framework failures (a denied permission, a bad argument) reject with a plain string.
