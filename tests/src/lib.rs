@@ -25,15 +25,15 @@ pub fn bin(name: &str) -> PathBuf {
             .to_owned();
         let status = Command::new(cargo)
             .current_dir(&root)
+            // The workspace's feature set, as `cargo test --workspace --all-features` uses:
+            // the binaries then share that build's dependencies instead of compiling a second
+            // copy with other features.
             .args([
                 "build",
                 "--quiet",
-                "-p",
-                "cloud",
-                "-p",
-                "device-sim",
-                "-p",
-                "provisioner",
+                "--locked",
+                "--workspace",
+                "--all-features",
                 "--bin",
                 "provisiond",
                 "--bin",

@@ -394,6 +394,7 @@ impl Provisioner {
             ap,
             allow_sec0: plan.target.allow_sec0,
             link_mode: plan.target.link,
+            cert_mode: plan.cert_mode,
             state_dir: &self.inner.paths.state_dir,
             events: on_progress,
         };
@@ -433,6 +434,7 @@ impl Provisioner {
             ap,
             allow_sec0: false,
             link_mode: plan.target.link,
+            cert_mode: CertMode::CloudKey,
             state_dir: &self.inner.paths.state_dir,
             events: on_progress,
         };
@@ -520,6 +522,7 @@ impl Provisioner {
             ap,
             allow_sec0: target.allow_sec0,
             link_mode: target.link,
+            cert_mode: journal.cert_mode,
             state_dir,
             events: on_progress,
         };

@@ -200,6 +200,8 @@ pub struct Ctx<'a> {
     pub allow_sec0: bool,
     /// How the device's network is reached (kept in the journal for a resumed run).
     pub link_mode: LinkMode,
+    /// Where the key will come from (kept in the journal for a resumed run).
+    pub cert_mode: CertMode,
     /// The journal's directory.
     pub state_dir: &'a Path,
     /// Progress sink.
@@ -403,7 +405,7 @@ impl<'a> SignedIn<'a> {
             device_url: ctx.device_url.to_owned(),
             link: Some(ctx.link_mode),
             allow_sec0: ctx.allow_sec0,
-            cert_mode: CertMode::default(),
+            cert_mode: ctx.cert_mode,
             certificate: None,
         };
         journal.save(ctx.state_dir)?;
