@@ -41,8 +41,18 @@ fn legacy_mode_needs_the_flag_warns_and_brings_the_device_online() {
             ..Default::default()
         },
     );
+    // A manual link (the user joins the lab device's network): nothing answers at the device
+    // address, since the lab firmware serves nothing; the device connecting is what counts.
     let base = [
-        "run", "--serial", SERIAL, "--ssid", "HomeWiFi", "--link", "direct",
+        "run",
+        "--serial",
+        SERIAL,
+        "--ssid",
+        "HomeWiFi",
+        "--link",
+        "manual",
+        "--url",
+        "http://127.0.0.1:9",
     ];
     let wifi = [("IOTP_WIFI_PASSPHRASE", WIFI)];
 
