@@ -956,6 +956,28 @@ mod tests {
         }
     }
 
+    /// The journal is written to disk in clear: even holding a bundle that came with a
+    /// cloud-made key, it must not contain the key.
+    #[test]
+    fn a_journal_never_holds_a_private_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let bundle: CertBundle = serde_json::from_value(serde_json::json!({
+            "certificatePem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+            "certificateId": "abc",
+            "privateKey": "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n",
+        }))
+        .unwrap();
+        assert!(bundle.private_key.is_some());
+        let mut j = journal("SN-0001", Stage::CertificateReady);
+        j.certificate = Some(bundle);
+        j.save(dir.path()).unwrap();
+        let text = std::fs::read_to_string(Journal::path(dir.path(), "SN-0001")).unwrap();
+        assert!(text.contains("BEGIN CERTIFICATE"));
+        assert!(!text.contains("PRIVATE KEY"), "{text}");
+        let back = Journal::load(dir.path(), "SN-0001").unwrap();
+        assert!(back.certificate.unwrap().private_key.is_none());
+    }
+
     /// Concurrent runs (a batch) write their journals at the same time: no write may fail and
     /// finishing one run must not delete another's journal. With one shared journal file (and
     /// one shared temporary name) renames failed with ENOENT and a batch of 100 lost 4 to 10 runs.
