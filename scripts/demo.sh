@@ -40,12 +40,9 @@ log "checking and installing what is missing (scripts/setup.sh)"
 bash scripts/setup.sh
 
 log "building provisiond, device-sim, provision and the app"
-if has_display; then
-  cargo build --locked -q -p cloud -p device-sim -p provisioner -p iot-provisioner-app \
-    --bin provisiond --bin device-sim --bin provision --bin iot-provisioner
-else
-  cargo build --locked -q -p cloud -p device-sim -p provisioner --bin provisiond --bin device-sim --bin provision
-fi
+# The same feature set as scripts/test.sh's build, so the two share every compiled crate.
+cargo build --locked -q --workspace --all-features \
+  --bin provisiond --bin device-sim --bin provision --bin iot-provisioner
 BIN="$CARGO_TARGET_DIR/debug"
 
 # A fresh service each run: its data, CA and users live in DEMO_DIR.
@@ -108,5 +105,7 @@ export IOTP_PASSWORD="$PASSWORD" IOTP_POP="$POP" IOTP_WIFI_PASSPHRASE="correct h
 CODE=$("$BIN/provisiond" --data-dir "$DEMO_DIR/cloud" user code "$EMAIL" | grep -Eo '[0-9]{4,10}' | head -n 1)
 "$PROVISION" confirm "$EMAIL" "$CODE"
 "$PROVISION" login "$EMAIL"
-"$PROVISION" run --serial "$SERIAL" --ssid HomeWiFi --url "http://$SIM_ADDR" --link direct --softap "$SOFTAP"
+# --email signs in again inside `run` when no OS keyring kept the session of `login` (headless
+# machines usually have none; the password comes from IOTP_PASSWORD).
+"$PROVISION" run --email "$EMAIL" --serial "$SERIAL" --ssid HomeWiFi --url "http://$SIM_ADDR" --link direct --softap "$SOFTAP"
 log "demo done: $SERIAL is provisioned and online"

@@ -12,6 +12,10 @@
 #     installed /usr/bin/iot-provisioner started under Xvfb through tauri-driver until it draws
 #     the wizard, then the package is removed. The release .deb (`tauri build --bundles deb`)
 #     is not built here: it compiles every dependency again with optimisations (see docs/perf.md).
+#  5. The README's first command, scripts/demo.sh, under Xvfb: it must start its services and
+#     open the app; an app with the demo's own settings is then driven through its printed
+#     instructions to "online", and SIGTERM must stop everything the demo started; then the
+#     demo without a display (its provision CLI path) must end with the device online.
 # Needs root (or sudo) for dpkg; it removes the package even when a step fails.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,6 +40,7 @@ PIDS=()
 PKG=""
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -n "${DEMO_PID:-}" ]; then kill "$DEMO_PID" 2>/dev/null || true; fi
   if [ -n "$PKG" ]; then as_root dpkg -r "$PKG" >/dev/null 2>&1 || true; fi
   wait 2>/dev/null || true
   # WebKit processes of the last app may still be writing their shader cache: retry once.
@@ -112,3 +117,46 @@ as_root dpkg -r "$PKG" >/dev/null
 PKG=""
 [ ! -e "$INSTALLED_APP" ] || { log "dpkg -r left $INSTALLED_APP behind"; exit 1; }
 log "packaging: bundled, installed, started, removed"
+
+# The demo: scripts/demo.sh as a person runs it (with a display), in a directory of its own.
+DEMO_DIR="$WORK/demo"
+log "scripts/demo.sh under Xvfb"
+IOTP_DEMO_DIR="$DEMO_DIR" bash scripts/demo.sh >"$WORK/demo.log" 2>&1 &
+DEMO_PID=$!
+for _ in $(seq 1200); do
+  if grep -q "Ctrl-C here stops everything" "$WORK/demo.log" && xwininfo -root -tree | grep -q '"IoT Provisioner"'; then break; fi
+  kill -0 "$DEMO_PID" 2>/dev/null || { log "demo.sh ended early:"; cat "$WORK/demo.log" >&2; exit 1; }
+  sleep 0.5
+done
+grep -q "Ctrl-C here stops everything" "$WORK/demo.log" || { log "demo.sh did not open the app in 10 min:"; cat "$WORK/demo.log" >&2; exit 1; }
+DEMO_PORT=$((DRIVER_PORT + 2))
+XDG_CONFIG_HOME="$DEMO_DIR/config" XDG_DATA_HOME="$DEMO_DIR/data" XDG_STATE_HOME="$DEMO_DIR/state" \
+  IOTP_APP_PRESET="$DEMO_DIR/preset.json" \
+  tauri-driver --port "$DEMO_PORT" --native-port $((DEMO_PORT + 1000)) --native-driver "$(command -v WebKitWebDriver)" \
+  >"$WORK/tauri-driver-demo.log" 2>&1 &
+PIDS+=($!)
+wait_port "$DEMO_PORT"
+if ! (cd ui && WEBDRIVER_URL="http://127.0.0.1:$DEMO_PORT" DEMO_LOG="$WORK/demo.log" DEMO_DIR="$DEMO_DIR" \
+  node --test --test-reporter=spec e2e/demo.test.mjs); then
+  log "demo check failed; demo output:"; tail -n 40 "$WORK/demo.log" >&2
+  exit 1
+fi
+# As Ctrl-C would (a background job of a script ignores SIGINT, so TERM, which it traps too).
+kill -TERM "$DEMO_PID"
+wait "$DEMO_PID" 2>/dev/null || true
+DEMO_PID=""
+sleep 1
+if pgrep -f "$DEMO_DIR" >/dev/null; then
+  log "demo.sh left processes behind:"; pgrep -af "$DEMO_DIR" >&2; exit 1
+fi
+log "demo: services up, app opened, provisioned from its instructions, everything stopped"
+# Without a display the demo runs the same flow with the provision CLI, on its own.
+log "scripts/demo.sh without a display (the provision CLI path)"
+if ! env -u DISPLAY -u WAYLAND_DISPLAY IOTP_DEMO_DIR="$WORK/demo-cli" timeout 600 bash scripts/demo.sh >"$WORK/demo-cli.log" 2>&1 \
+  || ! grep -q "is provisioned and online" "$WORK/demo-cli.log"; then
+  log "headless demo failed:"; tail -n 40 "$WORK/demo-cli.log" >&2; exit 1
+fi
+if pgrep -f "$WORK/demo-cli" >/dev/null; then
+  log "headless demo left processes behind:"; pgrep -af "$WORK/demo-cli" >&2; exit 1
+fi
+log "headless demo: provisioned and online through the CLI, everything stopped"

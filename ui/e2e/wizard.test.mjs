@@ -8,6 +8,8 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Session } from "./webdriver.mjs";
 import { startCloud, startSim, stopAll } from "./stack.mjs";
+import * as flow from "./flow.mjs";
+import { WIFI } from "./flow.mjs";
 
 const E2E_DIR = process.env.E2E_DIR;
 const SHOTS = process.env.SCREENSHOT_DIR;
@@ -17,7 +19,6 @@ const PRESET = process.env.IOTP_APP_PRESET;
 
 const EMAIL = "ada@example.com";
 const PASSWORD = "lovelace-1843";
-const WIFI = { ssid: "HomeWiFi", passphrase: "correct horse" };
 
 let cloud, sims, app;
 
@@ -49,28 +50,9 @@ async function useDevice(address) {
   await app.find('[data-page="cert"]');
 }
 
-async function certPage(serial) {
-  await app.find('[data-page="cert"]');
-  await app.type('input[name="serial"]', serial);
-  await app.click('[data-action="check-serial"]');
-  await app.waitText('[data-role="cert-result"]', /registered/);
-}
-
-async function wifiPage(pop, passphrase) {
-  await app.click('[data-page="cert"] [data-nav="next"]');
-  await app.find('[data-page="wifi"]');
-  await app.type('input[name="scan-pop"]', pop);
-  await app.click('[data-action="scan"]');
-  await app.click(`[data-network="${WIFI.ssid}"]`);
-  await app.type('input[name="passphrase"]', passphrase);
-}
-
-async function connect(pop) {
-  await app.click('[data-page="wifi"] [data-nav="next"]');
-  await app.find('[data-page="connect"]');
-  if (pop !== undefined) await app.type('input[name="pop"]', pop);
-  await app.click('[data-action="provision"]');
-}
+const certPage = (serial) => flow.certPage(app, serial);
+const wifiPage = (pop, passphrase) => flow.wifiPage(app, pop, passphrase);
+const connect = (pop) => flow.connect(app, pop);
 
 describe("desktop app, end to end", () => {
   before(async () => {
