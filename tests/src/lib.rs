@@ -416,6 +416,13 @@ impl<'a> Cli<'a> {
         ] {
             c.env_remove(v);
         }
+        // Never the developer's own keyring: with no session bus there is no Secret Service,
+        // so tokens live for one process, as on CI (and the test's results do not depend on
+        // the machine).
+        c.env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/iotp-test-bus",
+        );
         for (k, v) in &self.env {
             c.env(k, v);
         }
