@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod keyring;
+
 /// Where the workspace's binaries are: `IOTP_BIN_DIR` when set (scripts/test.sh points it at
 /// the binaries `cargo test --workspace` has just built), else built once per test process.
 pub fn bin(name: &str) -> PathBuf {

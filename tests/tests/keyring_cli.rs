@@ -1,0 +1,106 @@
+//! Sign-in persistence through a real OS keyring: gnome-keyring-daemon's Secret Service on a
+//! private session bus (never the developer's), the real `provision` binary and provisiond.
+//! A login in one process is seen by the next ones, the token is in the keyring and in no
+//! file of the CLI's home, and a logout removes it from the keyring.
+
+use e2e::keyring::PrivateKeyring;
+use e2e::{Cli, Cloud, RunDir};
+
+const PW: &str = "keyring-Account-Pw-1";
+const EMAIL: &str = "keyring@example.com";
+const SERIAL: &str = "SN-KEYRING-0001";
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn login_persists_in_the_os_keyring_across_processes_and_logout_clears_it() {
+    let run = RunDir::new();
+    let keyring = PrivateKeyring::start(&run);
+    let cloud = Cloud::start(&run);
+    cloud.add_serials(&[SERIAL]);
+    // Only this CLI sees the private bus (set after the harness's "no bus" default).
+    let cli = Cli::new(&run, "keyring")
+        .env("IOTP_PASSWORD", PW)
+        .env("DBUS_SESSION_BUS_ADDRESS", &keyring.address);
+    let item = [
+        ("service", "iot-provisioner"),
+        ("username", "tokens/default"),
+    ];
+
+    assert_eq!(keyring.lookup(&item), None, "the new keyring is not empty");
+    let ca = cloud.ca.to_string_lossy().into_owned();
+    cli.ok(&["profile", "self-hosted", &cloud.api, "--ca", &ca]);
+    cli.ok(&["signup", EMAIL]);
+    cli.ok(&["confirm", EMAIL, &cloud.user_code(EMAIL)]);
+
+    // login: no "session only" notice, since a keyring is there.
+    let o = cli.ok(&["login", EMAIL]);
+    assert_eq!(o.stdout.trim(), format!("Signed in as {EMAIL}."));
+    assert!(!o.stderr.contains("session only"), "{}", o.stderr);
+
+    // The keyring holds the tokens, as read by another Secret Service client.
+    let stored = keyring
+        .lookup(&item)
+        .expect("login stored no tokens in the keyring");
+    let tokens: serde_json::Value = serde_json::from_str(&stored).unwrap();
+    assert_eq!(tokens["email"], EMAIL);
+    let id_token = tokens["id_token"].as_str().unwrap().to_owned();
+    assert!(id_token.len() >= 16, "{tokens}");
+
+    // New processes, with no password or e-mail to sign in from: the keyring's session.
+    let no_pw = [("IOTP_PASSWORD", "")];
+    let o = cli.run_env(&["--json", "whoami"], &no_pw);
+    assert!(o.success(), "{}", o.stderr);
+    assert_eq!(o.json()["email"], EMAIL, "{}", o.stderr);
+    let o = cli.run_env(&["whoami"], &no_pw);
+    assert_eq!(o.stdout.trim(), EMAIL);
+    // ...and the persisted token is accepted by the service.
+    let o = cli.run_env(&["--json", "cert", SERIAL], &no_pw);
+    assert!(o.success(), "{}{}", o.stdout, o.stderr);
+    assert_eq!(o.json()["sn"], SERIAL);
+
+    // The token is in no file of the CLI's home (config, state, journal) nor in the
+    // keyring's own files (encrypted at rest), and in no log.
+    let home_files = files_under(cli.home());
+    assert!(!home_files.is_empty(), "the CLI wrote no configuration");
+    for f in home_files.iter().chain(&files_under(&keyring.data_home)) {
+        let bytes = std::fs::read(f).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(&id_token),
+            "{} holds the ID token",
+            f.display()
+        );
+        if let Some(r) = tokens["refresh_token"].as_str() {
+            assert!(!text.contains(r), "{} holds the refresh token", f.display());
+        }
+    }
+
+    // logout: the keyring entry is gone, and a new process is signed out.
+    let o = cli.ok(&["logout"]);
+    assert_eq!(o.stdout.trim(), "Signed out.");
+    assert_eq!(
+        keyring.lookup(&item),
+        None,
+        "logout left tokens in the keyring"
+    );
+    let o = cli.run_env(&["--json", "whoami"], &no_pw);
+    assert!(o.json()["email"].is_null(), "{}", o.stdout);
+    let o = cli.run_env(&["cert", SERIAL], &no_pw);
+    assert_eq!(o.code, Some(1));
+    assert!(o.stderr.contains("provision login"), "{}", o.stderr);
+
+    run.assert_no_secrets(&[PW, &id_token]);
+}
