@@ -24,6 +24,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         auth::sign_out,
         device::check_serial,
         device::scan_networks,
+        device::window_left,
         device::provision,
         device::interrupted_run,
         device::resume_run,

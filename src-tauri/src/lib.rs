@@ -2,6 +2,7 @@
 //! `provisioner` crate; nothing here knows the device protocol or the cloud API.
 
 mod bindings;
+mod cert;
 mod commands;
 mod dto;
 mod error;

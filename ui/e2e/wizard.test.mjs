@@ -131,15 +131,34 @@ describe("desktop app, end to end", () => {
     assert.match(await app.text('[data-msg-for="passphrase"]'), /8 to 63/);
     await app.type('input[name="passphrase"]', WIFI.passphrase);
     await shot("page2-wifi");
-    await connect();
+    await app.click('[data-page="wifi"] [data-nav="next"]');
+    await app.find('[data-page="connect"]');
+    // The device's provisioning window (device-sim: 300 s), counted down on the page.
+    const left = await app.waitText('[data-role="window"]', /Provisioning window: [0-9]+:[0-5][0-9] left/);
+    const [mins, secs] = /([0-9]+):([0-9]{2})/.exec(left).slice(1).map(Number);
+    assert.ok(mins * 60 + secs > 0 && mins * 60 + secs <= 300, left);
+    await app.click('[data-action="provision"]');
     await app.waitText('[data-role="outcome"]', /is online/, 120000);
     for (const step of ["join_device", "secure_session", "certificate", "send_credentials", "apply", "device_joined_wifi", "host_restored", "device_online"]) {
       assert.equal(await app.attr(`[data-step="${step}"]`, "data-state"), "done", step);
     }
     assert.equal(await app.text('[data-fact="thing"]'), sims.happy.serial);
     assert.match(await app.text('[data-fact="certificate-id"]'), /\S/);
+    const fingerprint = await app.text('[data-role="outcome"] [data-fact="fingerprint"]');
+    assert.match(fingerprint, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    const expiry = await app.text('[data-role="outcome"] [data-fact="expiry"]');
+    assert.ok(Date.parse(expiry) > Date.now(), `expiry ${expiry}`);
     await shot("page3-connect-online");
     await deviceOnlineAtService(sims.happy.serial);
+    // Back on page 1 the same certificate is shown, with all four facts.
+    await app.click('[data-page="connect"] [data-nav="back"]');
+    await app.click('[data-page="wifi"] [data-nav="back"]');
+    await app.find('[data-page="cert"] [data-role="cert"]');
+    assert.equal(await app.text('[data-page="cert"] [data-fact="thing"]'), sims.happy.serial);
+    assert.equal(await app.text('[data-page="cert"] [data-fact="fingerprint"]'), fingerprint);
+    assert.equal(await app.text('[data-page="cert"] [data-fact="expiry"]'), expiry);
+    assert.match(await app.text('[data-page="cert"] [data-fact="certificate-id"]'), /\S/);
+    await shot("page1-certificate-facts");
   });
 
   it("wrong passphrase: the device's reason and the fix, back to page 2, fixed without a factory reset", async () => {

@@ -30,6 +30,11 @@ export const commands = {
 	checkSerial: (serial: string) => typedError<SerialCheck_Serialize, AppError>(__TAURI_INVOKE("check_serial", { serial })),
 	/**  Page 2: the networks the device sees (joins its access point and comes back). */
 	scanNetworks: (device: DeviceTarget) => typedError<Network[], AppError>(__TAURI_INVOKE("scan_networks", { device })),
+	/**
+	 *  Page 3: milliseconds left in the device's provisioning window as it answered (count down
+	 *  from the moment this returns); `None` when the device does not say.
+	 */
+	windowLeft: (device: DeviceTarget) => typedError<number | null, AppError>(__TAURI_INVOKE("window_left", { device })),
 	/**  Page 3: the whole run, streaming each step to `on_event`. */
 	provision: (request: ProvisionRequest, onEvent: Channel<ProgressEvent_Deserialize>) => typedError<Provisioned_Serialize, AppError>(__TAURI_INVOKE("provision", { request, onEvent })),
 	/**  A run interrupted after the device got its settings, if any. */

@@ -19,6 +19,9 @@ export interface WizardState {
   networks: Network[];
   softap: string;
   pop: string;
+  /** The PoP the device last accepted (a scan worked with it): only that one is reused on
+   * page 3 to ask for the window, so a wrong code is never sent without the person asking. */
+  popAccepted: string;
   /** Set when a failed run sent the person back to fix something; shown on that page. */
   notice: string | null;
   /** The device link: "soft_ap", or "direct" with its address. */
@@ -43,6 +46,7 @@ export const state: WizardState = {
   networks: [],
   softap: "",
   pop: "",
+  popAccepted: "",
   notice: null,
   direct: null,
   backend: { kind: "unset" },

@@ -42,6 +42,25 @@ pub async fn scan_networks(
     Ok(list.into_iter().map(Network::from).collect())
 }
 
+/// Page 3: milliseconds left in the device's provisioning window as it answered (count down
+/// from the moment this returns); `None` when the device does not say.
+#[tauri::command]
+#[specta::specta]
+pub async fn window_left(
+    app: AppHandle,
+    core: State<'_, Core>,
+    device: DeviceTarget,
+) -> CmdResult<Option<u32>> {
+    let target = target(&app, device.softap, device.pop)?;
+    // u32 milliseconds (49 days) is plenty and stays a plain number in TypeScript.
+    Ok(core
+        .0
+        .device_info(&target)
+        .await?
+        .window_remaining_ms
+        .map(|ms| u32::try_from(ms).unwrap_or(u32::MAX)))
+}
+
 /// Page 3: the whole run, streaming each step to `on_event`.
 #[tauri::command]
 #[specta::specta]
@@ -76,7 +95,8 @@ pub async fn interrupted_run(core: State<'_, Core>) -> CmdResult<Option<Interrup
     Ok(core
         .0
         .interrupted_run()
-        .filter(|j| j.stage >= wizard::Stage::Provisioned)
+        // From `Applied` on, only the online check is left (`resume` needs no secret).
+        .filter(|j| j.stage >= wizard::Stage::Applied)
         .map(|j| InterruptedRun {
             serial: j.serial,
             softap: j.softap,
@@ -172,13 +192,14 @@ impl From<wizard::ProgressEvent> for ProgressEvent {
 
 impl From<wizard::Online> for Provisioned {
     fn from(o: wizard::Online) -> Self {
+        let facts = o.certificate_pem.as_deref().and_then(crate::cert::facts);
         Provisioned {
             serial: o.serial,
             cert: CertView {
                 thing_name: o.thing_name,
                 certificate_id: o.certificate_id,
-                expires_at: None,
-                fingerprint_sha256: None,
+                expires_at: facts.as_ref().map(|f| f.expires_at.clone()),
+                fingerprint_sha256: facts.map(|f| f.fingerprint_sha256),
             },
             last_seen: o.last_seen,
         }

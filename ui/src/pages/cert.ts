@@ -69,6 +69,7 @@ export function certPage(): HTMLElement {
         state.cert = null;
         state.networks = [];
         state.pop = "";
+        state.popAccepted = "";
       }
       state.serial = c.serial;
       checked = c.serial;

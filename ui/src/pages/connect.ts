@@ -10,6 +10,7 @@ import { parseQr } from "../qr";
 import { state } from "../state";
 import * as v from "../validate";
 import { certFacts } from "./cert";
+import { startCountdown } from "../countdown";
 
 export const STEPS: { id: StepId; label: string }[] = [
   { id: "join_device", label: "Join the device" },
@@ -109,6 +110,7 @@ export function connectPage(): HTMLElement {
     back.disabled = true;
     try {
       const done = await start(channel);
+      state.popAccepted = state.pop;
       state.interrupted = null;
       state.cert = done.cert;
       outcome.replaceChildren(
@@ -141,6 +143,26 @@ export function connectPage(): HTMLElement {
     await run((ch) => call(commands.provision(request, ch)));
   });
 
+  // The window's countdown: asked of the device with the code it already accepted, before
+  // the button is usable (one session with the device at a time).
+  const windowLine = h("p", { class: "muted", "data-role": "window", "aria-live": "polite" });
+  if (state.pop && state.pop === state.popAccepted) {
+    const softapName = state.softap || v.defaultSoftap(state.serial);
+    go3.disabled = true;
+    windowLine.textContent = "Asking the device how long it stays in provisioning mode…";
+    void call(commands.windowLeft({ softap: softapName, pop: state.pop }))
+      .then((ms) => {
+        if (ms === null) windowLine.textContent = "The device does not say how long it stays in provisioning mode.";
+        else startCountdown(windowLine, Date.now() + ms);
+      })
+      .catch(() => {
+        windowLine.textContent = "";
+      })
+      .finally(() => {
+        go3.disabled = false;
+      });
+  }
+
   if (state.interrupted) {
     const resume = h("button", { type: "button", class: "primary", "data-action": "resume" }, "Check it came online");
     resume.addEventListener("click", () => run((ch) => call(commands.resumeRun(ch))));
@@ -153,6 +175,7 @@ export function connectPage(): HTMLElement {
     h("h1", {}, "Connect"),
     h("p", { class: "lead" }, `Put ${state.serial || "the device"} in provisioning mode, then press the button. The laptop joins the device's network for a moment and comes back by itself.`),
     msgs,
+    windowLine,
     softap.root,
     pop.root,
     h("div", { class: "field" }, h("label", { for: "qr" }, "QR code text"), qr, qrMsg),
@@ -167,6 +190,7 @@ function another(): void {
   state.cert = null;
   state.softap = "";
   state.pop = "";
+  state.popAccepted = "";
   state.networks = [];
   go("cert");
 }

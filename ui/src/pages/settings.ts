@@ -132,6 +132,7 @@ export function settingsPage(current: BackendView): HTMLElement {
       if (newDirect !== state.direct) {
         state.networks = [];
         state.pop = "";
+        state.popAccepted = "";
       }
       state.direct = newDirect;
       go(state.who ? "cert" : "signin");

@@ -69,6 +69,7 @@ export function wifiPage(): HTMLElement {
     msgs.replaceChildren();
     try {
       state.networks = await busy(scanBtn, "Scanning…", () => call(commands.scanNetworks({ softap: state.softap, pop: state.pop })));
+      state.popAccepted = state.pop;
       drawList();
       if (state.networks.length === 0) msgs.replaceChildren(banner("info", "The device sees no network: type the name below."));
     } catch (e) {
