@@ -78,7 +78,7 @@ async fn sign_up_confirm_sign_in_refresh_sign_out() {
         auth.sign_in(&me, PW).await.unwrap_err().code,
         ErrorCode::UserNotConfirmed
     );
-    // (ResendConfirmationCode is not implemented by moto, so it is not exercised here.)
+    // (moto has no ResendConfirmationCode: tests/cognito_wire.rs checks it on the wire.)
     auth.confirm_sign_up(&me, "123456").await.unwrap();
 
     let e = auth.sign_in(&me, "Wrong-Horse-9").await.unwrap_err();
