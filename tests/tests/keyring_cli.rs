@@ -1,7 +1,8 @@
 //! Sign-in persistence through a real OS keyring: gnome-keyring-daemon's Secret Service on a
 //! private session bus (never the developer's), the real `provision` binary and provisiond.
 //! A login in one process is seen by the next ones, the token is in the keyring and in no
-//! file of the CLI's home, and a logout removes it from the keyring.
+//! file of the CLI's home, and a logout removes it from the keyring. Without a keyring the
+//! CLI says so and the session lasts one process.
 
 use e2e::keyring::PrivateKeyring;
 use e2e::{Cli, Cloud, RunDir};
@@ -103,4 +104,34 @@ fn login_persists_in_the_os_keyring_across_processes_and_logout_clears_it() {
     assert!(o.stderr.contains("provision login"), "{}", o.stderr);
 
     run.assert_no_secrets(&[PW, &id_token]);
+}
+
+#[test]
+fn without_a_keyring_login_says_so_and_lasts_one_process() {
+    let run = RunDir::new();
+    let cloud = Cloud::start(&run);
+    // The harness's default: no session bus, so no Secret Service.
+    let cli = Cli::new(&run, "no-keyring").env("IOTP_PASSWORD", PW);
+    let ca = cloud.ca.to_string_lossy().into_owned();
+    cli.ok(&["profile", "self-hosted", &cloud.api, "--ca", &ca]);
+    cli.ok(&["signup", EMAIL]);
+    cli.ok(&["confirm", EMAIL, &cloud.user_code(EMAIL)]);
+
+    let o = cli.ok(&["login", EMAIL]);
+    assert_eq!(o.stdout.trim(), format!("Signed in as {EMAIL}."));
+    assert!(
+        o.stderr.contains("No OS keyring is available")
+            && o.stderr
+                .contains("you stay signed in for this session only"),
+        "{}",
+        o.stderr
+    );
+    // Nothing kept the session for the next process, and no file holds it instead.
+    let o = cli.ok(&["--json", "whoami"]);
+    assert!(o.json()["email"].is_null(), "{}", o.stdout);
+    for f in files_under(cli.home()) {
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
+        assert!(!text.contains("id_token"), "{} holds tokens", f.display());
+    }
+    run.assert_no_secrets(&[PW]);
 }
