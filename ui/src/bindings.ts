@@ -195,7 +195,9 @@ export type ErrorCode =
 /**  Local storage (config dir, state dir, keyring) failed. */
 "storage" | 
 /**  The operation was cancelled. */
-"cancelled";
+"cancelled" | 
+/**  Too many attempts (sign-in, codes): the service asks to wait before trying again. */
+"too_many_attempts";
 
 /**
  *  A run that stopped (app closed, crash) after the device got its settings: page 3 offers to

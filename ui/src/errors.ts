@@ -36,6 +36,7 @@ const ADVICE: Record<AppErrorCode, Advice> = {
   link: { fix: "Check that the device is powered and in provisioning mode (its network PROV_xxxx is visible).", page: "connect" },
   storage: { fix: "The app could not save its data; check the disk and the keyring.", page: "none" },
   cancelled: { fix: "Start again when ready.", page: "none" },
+  too_many_attempts: { fix: "Wait a few minutes, then try again.", page: "none" },
   settings: { fix: "Check the settings and save them again.", page: "settings" },
   internal: { fix: "Restart the app; if it happens again, report it with what you were doing.", page: "none" },
 };

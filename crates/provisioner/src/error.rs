@@ -59,6 +59,8 @@ pub enum ErrorCode {
     Storage,
     /// The operation was cancelled.
     Cancelled,
+    /// Too many attempts (sign-in, codes): the service asks to wait before trying again.
+    TooManyAttempts,
 }
 
 impl ErrorCode {
@@ -89,6 +91,7 @@ impl ErrorCode {
             Self::Link => "link",
             Self::Storage => "storage",
             Self::Cancelled => "cancelled",
+            Self::TooManyAttempts => "too_many_attempts",
         }
     }
 }
@@ -120,7 +123,8 @@ impl ErrorCode {
             | Self::UserExists
             | Self::BadCode
             | Self::WeakPassword
-            | Self::SessionExpired => Page::SignIn,
+            | Self::SessionExpired
+            | Self::TooManyAttempts => Page::SignIn,
             Self::SerialNotRegistered
             | Self::SerialOwnedByOther
             | Self::Forbidden

@@ -185,7 +185,9 @@ pub(crate) fn server_error(status: StatusCode, body: &[u8]) -> Error {
         | "invalid_email"
         | "body_too_large" => ErrorCode::InvalidInput,
         "unavailable" => ErrorCode::Unreachable,
+        "too_many_attempts" => ErrorCode::TooManyAttempts,
         _ => match status {
+            StatusCode::TOO_MANY_REQUESTS => ErrorCode::TooManyAttempts,
             StatusCode::UNAUTHORIZED => ErrorCode::SessionExpired,
             StatusCode::FORBIDDEN => ErrorCode::Forbidden,
             StatusCode::NOT_FOUND => ErrorCode::NotFound,

@@ -250,7 +250,7 @@ async fn resend_code_rate_limited_is_a_clear_typed_error() {
 
     let (result, logs) = with_captured_logs(auth.resend_code(&me)).await;
     let e: Error = result.unwrap_err();
-    assert_eq!(e.code, ErrorCode::Server, "{e:?}");
+    assert_eq!(e.code, ErrorCode::TooManyAttempts, "{e:?}");
     assert_eq!(
         e.message,
         "Too many attempts: wait a few minutes and try again."

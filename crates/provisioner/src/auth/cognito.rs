@@ -88,7 +88,7 @@ fn map_err<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::D
         ),
         "InvalidParameterException" => (ErrorCode::InvalidInput, server_msg.clone()),
         "TooManyRequestsException" | "LimitExceededException" | "TooManyFailedAttemptsException" => (
-            ErrorCode::Server,
+            ErrorCode::TooManyAttempts,
             "Too many attempts: wait a few minutes and try again.".into(),
         ),
         "" => (
