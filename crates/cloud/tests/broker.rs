@@ -237,3 +237,54 @@ async fn client_id_is_forced_to_the_certificate_serial() {
         "a second connection with D's certificate did not replace the first: the client id is not the serial"
     );
 }
+
+/// Whether `pid` is a live mosquitto (not a zombie, not a reused pid of something else).
+fn mosquitto_alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| s.contains("(mosquitto)") && !s.contains(") Z "))
+}
+
+/// A provisiond killed outright cannot stop its mosquitto; the next start on the same data
+/// directory stops that leftover before starting its own broker.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restart_after_a_crash_stops_the_old_broker() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let pid_file = dir.path().join("mosquitto.pid");
+    let old: i32 = std::fs::read_to_string(&pid_file)
+        .expect("provisiond notes its broker's pid")
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(mosquitto_alive(old));
+    server.kill();
+    assert!(
+        mosquitto_alive(old),
+        "the broker outlives a killed provisiond (what this start-up step is for)"
+    );
+
+    let server = Server::start(dir.path());
+    assert!(
+        !mosquitto_alive(old),
+        "the restarted provisiond left the old broker running"
+    );
+    let new: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_ne!(new, old);
+    assert!(mosquitto_alive(new));
+    // The new broker serves: a fresh device certificate connects.
+    assert!(server.admin(&["serial", "add", "DEV-E5"]).0);
+    let token = server.user("erin@example.com").await;
+    let (s, body, key) = server.provision(&token, "DEV-E5").await;
+    assert_eq!(s, 200, "{body}");
+    let cert = body["certificatePem"].as_str().unwrap().to_owned();
+    assert!(matches!(
+        mqtt_connect(&server, "DEV-E5", &cert, &key).await,
+        Connect::Accepted(..)
+    ));
+    server.stop();
+    assert!(!mosquitto_alive(new), "a clean stop stops the broker");
+}

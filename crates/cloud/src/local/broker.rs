@@ -62,6 +62,7 @@ impl Broker {
                 "mosquitto not found at {bin}: install the 'mosquitto' package"
             )));
         }
+        stop_stale(&self.dir).await;
         let log_path = self.dir.join("mosquitto.log");
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -79,6 +80,10 @@ impl Broker {
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| internal("starting mosquitto", e))?;
+        if let Some(pid) = child.id() {
+            files::write_public(&self.dir.join(PID_FILE), pid.to_string().as_bytes())
+                .map_err(|e| internal("writing mosquitto.pid", e))?;
+        }
         *slot = Some(child);
         drop(slot);
         self.wait_ready(offset).await
@@ -146,6 +151,53 @@ impl Broker {
             let _ = c.kill().await;
         }
     }
+}
+
+/// Where provisiond notes the pid of the mosquitto it started.
+const PID_FILE: &str = "mosquitto.pid";
+
+/// A provisiond that was killed (SIGKILL, OOM, power button of a VM) cannot stop its
+/// mosquitto, which then keeps the MQTT port and would make the next start fail. Stop such a
+/// leftover first. Only a live process whose command line is mosquitto with this data dir's
+/// configuration is touched (pids are reused); elsewhere than Linux (no /proc) nothing is.
+async fn stop_stale(dir: &Path) {
+    let pid_file = dir.join(PID_FILE);
+    let Some(pid) = std::fs::read_to_string(&pid_file)
+        .ok()
+        .and_then(|t| t.trim().parse::<i32>().ok())
+    else {
+        return;
+    };
+    let conf = dir.join("mosquitto.conf");
+    let ours = || {
+        std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
+            let args: Vec<&[u8]> = c.split(|b| *b == 0).collect();
+            args.first().is_some_and(|a| a.ends_with(b"mosquitto"))
+                && args
+                    .iter()
+                    .any(|a| *a == conf.as_os_str().as_encoded_bytes())
+        })
+    };
+    if ours() {
+        tracing::warn!(
+            pid,
+            "stopping the mosquitto an earlier provisiond left running"
+        );
+        for signal in [libc::SIGTERM, libc::SIGKILL] {
+            // SAFETY: kill(2) with a pid just checked to be our broker and a valid signal.
+            unsafe { libc::kill(pid, signal) };
+            for _ in 0..50 {
+                if !ours() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            if !ours() {
+                break;
+            }
+        }
+    }
+    let _ = std::fs::remove_file(&pid_file);
 }
 
 /// Whether mosquitto logged `needle` after byte `offset` of its log.

@@ -76,12 +76,21 @@ impl Server {
         }
     }
 
+    /// SIGKILL and wait: a crash, with no chance to clean up.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// SIGTERM and wait.
     pub fn stop(mut self) {
         self.terminate();
     }
 
     fn terminate(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return; // already ended (and reaped): its pid may belong to someone else now
+        }
         // SAFETY: kill(2) on our own child's pid.
         unsafe {
             libc::kill(self.child.id() as i32, libc::SIGTERM);
