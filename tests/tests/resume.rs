@@ -183,13 +183,15 @@ fn a_run_killed_before_the_certificate_was_sent_is_finished_by_resume() {
     assert_nothing_secret_on_disk(cli.home());
 
     // The secrets are needed again: without the passphrase it says so and changes nothing.
-    let o = cli.run_env(&["resume"], &[("IOTP_POP", POP)]);
+    // The kill may land before the journal holds the SSID (stage certificate_ready), so the
+    // network's name is given again as a person would.
+    let o = cli.run_env(&["resume", "--ssid", "HomeWiFi"], &[("IOTP_POP", POP)]);
     assert_eq!(o.code, Some(1));
     assert!(o.stderr.contains("Passphrase"), "{}", o.stderr);
     assert!(cli.home().join("state/runs/SN-RES-0002.json").exists());
 
     let o = cli.run_env(
-        &["--json", "resume", "--timeout", "30"],
+        &["--json", "resume", "--ssid", "HomeWiFi", "--timeout", "30"],
         &[("IOTP_POP", POP), ("IOTP_WIFI_PASSPHRASE", WIFI)],
     );
     assert!(o.success(), "{}\n{}", o.stdout, o.stderr);

@@ -73,12 +73,7 @@ pub async fn run(
         .ok_or_else(|| Error::new(ErrorCode::Server, "The service returned no private key."))?;
     // Listen before joining: the lab firmware connects as soon as the host is on its network.
     let server = LegacyServer::bind(opts.listen).await?;
-    ctx.step(
-        Step::JoinDevice,
-        "Joining the device's network",
-        ctx.link.join(&ctx.ap),
-    )
-    .await?;
+    ctx.join_device().await?;
     let sent = ctx
         .step(
             Step::SendCredentials,
@@ -92,13 +87,7 @@ pub async fn run(
             ),
         )
         .await;
-    let restored = ctx
-        .step(
-            Step::HostRestored,
-            "Returning to the previous network",
-            ctx.link.restore(),
-        )
-        .await;
+    let restored = ctx.restore_host().await;
     sent?;
     restored?;
     let joined = JoinEvidence::NotReported;

@@ -217,6 +217,26 @@ impl Ctx<'_> {
         });
     }
 
+    /// Joins the device's access point, as the `join_device` step.
+    pub(crate) async fn join_device(&self) -> Result<()> {
+        self.step(
+            Step::JoinDevice,
+            "Joining the device's network",
+            self.link.join(&self.ap),
+        )
+        .await
+    }
+
+    /// Puts the host back on its previous network, as the `host_restored` step.
+    pub(crate) async fn restore_host(&self) -> Result<()> {
+        self.step(
+            Step::HostRestored,
+            "Returning to the previous network",
+            self.link.restore(),
+        )
+        .await
+    }
+
     /// Runs `f` as `step`: emits running, then done or failed.
     pub(crate) async fn step<T>(
         &self,
@@ -416,12 +436,7 @@ impl<'a> SignedIn<'a> {
     /// its network before returning.
     pub async fn connect(self, pop: &Pop) -> Result<Connected<'a>> {
         let ctx = self.ctx;
-        ctx.step(
-            Step::JoinDevice,
-            "Joining the device's network",
-            ctx.link.join(&ctx.ap),
-        )
-        .await?;
+        ctx.join_device().await?;
         let opened = ctx
             .step(
                 Step::SecureSession,
@@ -612,13 +627,7 @@ impl<'a> WifiChosen<'a> {
             pop,
         )
         .await;
-        let restored = ctx
-            .step(
-                Step::HostRestored,
-                "Returning to the previous network",
-                ctx.link.restore(),
-            )
-            .await;
+        let restored = ctx.restore_host().await;
         let joined = result?;
         restored?;
         journal.stage = Stage::Provisioned;
@@ -852,7 +861,11 @@ pub async fn resume(
             let ssid = match (ssid, &journal.ssid) {
                 (Some(s), _) => s,
                 (None, Some(s)) => Ssid::parse(s)?,
-                (None, None) => return Err(need("the network's name")),
+                (None, None) => {
+                    return Err(Error::invalid(format!(
+                        "The run for {serial} stopped before a Wi-Fi network was chosen: give the network's name (--ssid) to resume it."
+                    )));
+                }
             };
             let mode = journal.cert_mode;
             let kept = match (stage, mode) {
@@ -887,14 +900,7 @@ fn kept_pem(journal: &Journal) -> Option<String> {
 /// when this returns.
 async fn read_verdict(ctx: &Ctx<'_>, journal: &Journal, pop: &Pop) -> Result<JoinEvidence> {
     let ssid = journal.ssid.clone().unwrap_or_default();
-    let opened = match ctx
-        .step(
-            Step::JoinDevice,
-            "Joining the device's network",
-            ctx.link.join(&ctx.ap),
-        )
-        .await
-    {
+    let opened = match ctx.join_device().await {
         Ok(()) => {
             ctx.step(
                 Step::SecureSession,
@@ -924,13 +930,7 @@ async fn read_verdict(ctx: &Ctx<'_>, journal: &Journal, pop: &Pop) -> Result<Joi
         Err(e) if e.code == ErrorCode::Unreachable => Ok(JoinEvidence::LinkDropped),
         Err(e) => Err(e),
     };
-    let restored = ctx
-        .step(
-            Step::HostRestored,
-            "Returning to the previous network",
-            ctx.link.restore(),
-        )
-        .await;
+    let restored = ctx.restore_host().await;
     let verdict = verdict?;
     restored?;
     Ok(verdict)
