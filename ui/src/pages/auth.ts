@@ -26,6 +26,17 @@ function takeNotice(box: ReturnType<typeof errorBox>): void {
 /** After a successful sign-in: resume the wizard where it was left. */
 async function signedIn(email: string): Promise<void> {
   state.who = email;
+  // Start-up only looks for an interrupted run when a session survived (OS keyring). Without
+  // a keyring, or once the session has expired, the app starts on this page, so look here too.
+  const run = state.interrupted ?? (await call(commands.interruptedRun()).catch(() => null));
+  if (run) {
+    state.interrupted = run;
+    state.serial = run.serial;
+    state.softap = run.softap;
+    state.ssid = run.ssid ?? state.ssid;
+    go("connect");
+    return;
+  }
   go("cert");
 }
 
