@@ -6,7 +6,9 @@
 #     the capability file and the bindings list the same commands.
 #  3. GUI end-to-end (tauri-driver + WebKitWebDriver under Xvfb): sign up, confirm, sign in,
 #     pages 1-3 against provisiond and a device-sim, until the device is shown online; then a
-#     wrong Wi-Fi passphrase fixed on page 2 and a wrong PoP fixed on page 3, each ending online.
+#     wrong Wi-Fi passphrase fixed on page 2 and a wrong PoP fixed on page 3, each ending online;
+#     then the app is killed (SIGKILL) after the device applied its settings, started again,
+#     signed in, and finishes the run from page 3's "Check it came online" banner.
 #  4. Packaging: the app binary built by the workspace's cargo test is bundled into a .deb
 #     (`tauri bundle --debug`: packaging only, no second build), installed with dpkg, the
 #     installed /usr/bin/iot-provisioner started under Xvfb through tauri-driver until it draws
