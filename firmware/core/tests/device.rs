@@ -3,7 +3,7 @@
 mod support;
 
 use firmware_core::device::{Event, Phase};
-use firmware_core::store::DeviceKey;
+use firmware_core::store::{CredentialStore, DeviceKey, StoreLayout};
 use firmware_core::testkit::{ClientFailure, ProvClient, TestEntropy};
 use prost::Message;
 use protocol::proto::iot::{IotStatus, MqttSettings, SeedCredentials, TransferKind};
@@ -163,6 +163,63 @@ fn wrong_pop_is_a_clear_error_and_five_lock_provisioning() {
         rig.advance(60_000);
         session(&rig, level);
     }
+}
+
+/// Wrong proofs of possession are counted in flash: rebooting between attempts does not give
+/// an attacker a fresh set, a reboot while locked stays locked for a full period, and a
+/// success (or the lock-out running out) clears the count for the next boot too.
+#[test]
+fn wrong_pops_are_counted_across_reboots() {
+    let wrong = |rig: &Rig, seed: u64| {
+        let mut c = ProvClient::new(rig.clone());
+        c.establish(client_security(1, b"wrong-pop"), &mut TestEntropy(seed))
+            .unwrap_err()
+    };
+    let reboot = |rig: &Rig| rig_with_flash(1, rig.dev().store().flash().clone());
+    let failures = |rig: &Rig| {
+        CredentialStore::open(rig.dev().store().flash().clone(), StoreLayout::default())
+            .pop_failures()
+    };
+    let rig = rig(1);
+    for i in 0..3 {
+        assert_eq!(
+            wrong(&rig, i),
+            ClientFailure::Handshake(ClientError::WrongPop)
+        );
+    }
+    let rig = reboot(&rig);
+    assert_eq!(failures(&rig), 3);
+    for i in 3..5 {
+        assert_eq!(
+            wrong(&rig, i),
+            ClientFailure::Handshake(ClientError::WrongPop)
+        );
+    }
+    // The fifth wrong proof, two of them after the reboot, locked it.
+    let mut c = ProvClient::new(rig.clone());
+    match c.establish(client_security(1, POP), &mut TestEntropy(9)) {
+        Err(ClientFailure::Http(429, msg)) => assert!(msg.contains("locked"), "{msg}"),
+        other => panic!("expected lock-out, got {other:?}"),
+    }
+    // Rebooting does not lift it: locked for a full period from the boot.
+    let rig = reboot(&rig);
+    let mut c = ProvClient::new(rig.clone());
+    assert!(matches!(
+        c.establish(client_security(1, POP), &mut TestEntropy(10)),
+        Err(ClientFailure::Http(429, _))
+    ));
+    rig.advance(60_000);
+    // The lock-out ran out: the right code opens a session and the count is gone.
+    session(&rig, 1);
+    assert_eq!(failures(&rig), 0);
+    let rig = reboot(&rig);
+    for i in 20..24 {
+        assert_eq!(
+            wrong(&rig, i),
+            ClientFailure::Handshake(ClientError::WrongPop)
+        );
+    }
+    session(&rig, 1);
 }
 
 #[test]

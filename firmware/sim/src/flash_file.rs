@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use firmware_core::mem_flash::MemFlash;
 
-/// Sector size and count of the simulated flash (64 KiB: the two credential slots).
+/// Sector size and count of the simulated flash (68 KiB: the two credential slots and the
+/// sector that counts wrong proofs of possession across reboots).
 pub const SECTOR: usize = 4096;
 /// Number of sectors.
-pub const SECTORS: usize = 16;
+pub const SECTORS: usize = 17;
 
 /// Loads the flash image, or a blank one if the file does not exist.
 pub fn load(path: Option<&Path>) -> anyhow::Result<MemFlash> {

@@ -105,6 +105,9 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
 
     fn handle_session(&mut self, cookie: Option<u32>, body: &[u8], now_ms: u64) -> Response {
         let new_cookie = self.random_u32();
+        if self.gate.expire_lock(now_ms) {
+            let _ = self.store.clear_pop_failures();
+        }
         let outcome = self.gate.handle(
             cookie,
             new_cookie,
@@ -115,6 +118,9 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
         match outcome {
             SessionOutcome::Reply { body, established } => {
                 if established {
+                    // Best effort: a flash error leaves the count high, which only errs
+                    // towards a lock-out.
+                    let _ = self.store.clear_pop_failures();
                     self.events.push_back(Event::SessionEstablished);
                 }
                 Response {
@@ -127,6 +133,8 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
                 failures,
                 locked_until,
             } => {
+                // Recorded before answering, so a power cut right after cannot undo it.
+                let _ = self.store.record_pop_failure();
                 self.events.push_back(Event::SessionRejected { failures });
                 if let Some(until_ms) = locked_until {
                     self.events.push_back(Event::Locked { until_ms });

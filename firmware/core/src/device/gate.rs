@@ -43,6 +43,27 @@ impl Gate {
         }
     }
 
+    /// After a boot: `failures` wrong proofs were recorded before it. At the limit, sessions
+    /// stay locked for a full lock-out period from now (the clock restarted with the boot).
+    pub(super) fn restore_failures(&mut self, failures: u32, now_ms: u64) {
+        self.failures = failures;
+        if failures >= self.max_failures {
+            self.locked_until = Some(now_ms.saturating_add(self.lockout_ms));
+        }
+    }
+
+    /// Ends a lock-out whose time is up; true when it did (the failure count restarts).
+    pub(super) fn expire_lock(&mut self, now_ms: u64) -> bool {
+        match self.locked_until {
+            Some(until) if now_ms >= until => {
+                self.locked_until = None;
+                self.failures = 0;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Forgets the current session and its owner.
     pub(super) fn drop_session(&mut self) {
         self.session.reset();

@@ -180,6 +180,8 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
 
     /// Starts the device: station mode with committed credentials, provisioning otherwise.
     pub fn boot(&mut self, now_ms: u64) {
+        let failures = self.store.pop_failures();
+        self.gate.restore_failures(failures, now_ms);
         self.committed = self.store.load();
         if self.committed.is_some() {
             self.enter_station(now_ms);

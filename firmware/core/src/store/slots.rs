@@ -175,6 +175,53 @@ impl<F: Flash> CredentialStore<F> {
         }
     }
 
+    /// The sector after the two slots counts wrong proofs of possession, one programmed byte
+    /// each (bits only go from 1 to 0, so no erase per attempt), so that a reboot or a power
+    /// cut does not hand an attacker a fresh set of attempts. `None` when the flash has no
+    /// such sector (the count then lives in RAM only).
+    fn tally(&self) -> Option<(usize, usize)> {
+        let sector = self.layout.first_sector + 2 * self.layout.sectors_per_slot;
+        let size = self.flash.sector_size();
+        ((sector + 1) * size <= self.flash.capacity()).then_some((sector, size))
+    }
+
+    /// Wrong proofs of possession recorded since the last success (or lock-out expiry).
+    /// A byte half-programmed by a power cut counts: erring towards a lock-out is safe.
+    pub fn pop_failures(&mut self) -> u32 {
+        let Some((sector, size)) = self.tally() else {
+            return 0;
+        };
+        let mut buf = vec![0xFF; size];
+        if self.flash.read(sector * size, &mut buf).is_err() {
+            return 0;
+        }
+        buf.iter().take_while(|b| **b != 0xFF).count() as u32
+    }
+
+    /// Records one more wrong proof of possession (saturates when the sector is full).
+    pub fn record_pop_failure(&mut self) -> Result<(), StoreError> {
+        let Some((sector, size)) = self.tally() else {
+            return Ok(());
+        };
+        let n = self.pop_failures() as usize;
+        if n < size {
+            self.flash.write(sector * size + n, &[0x00])?;
+        }
+        Ok(())
+    }
+
+    /// Forgets the recorded wrong proofs of possession (a session succeeded, or the lock-out
+    /// they caused has run out). Erases only when something is recorded.
+    pub fn clear_pop_failures(&mut self) -> Result<(), StoreError> {
+        if self.pop_failures() == 0 {
+            return Ok(());
+        }
+        if let Some((sector, _)) = self.tally() {
+            self.flash.erase(sector)?;
+        }
+        Ok(())
+    }
+
     /// Factory reset: erases both slots.
     pub fn wipe(&mut self) -> Result<(), StoreError> {
         self.newest = None;
