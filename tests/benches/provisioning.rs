@@ -9,29 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use e2e::{Cloud, RunDir, Sim, SimOpts, signed_in_host};
-use provisioner::app::{Plan, Target};
-use provisioner::link::LinkMode;
-use provisioner::wizard::CertMode;
 
 const POP: &str = "bench-pop-1";
-
-fn plan(sim: &Sim) -> Plan {
-    Plan {
-        serial: sim.serial.clone(),
-        target: Target {
-            url: sim.url.clone(),
-            link: LinkMode::Direct,
-            softap: sim.softap.clone(),
-            softap_password: None,
-            pop: POP.into(),
-            allow_sec0: false,
-        },
-        ssid: "HomeWiFi".into(),
-        passphrase: "correct horse".into(),
-        cert_mode: CertMode::DeviceCsr,
-        online_timeout_secs: 60,
-    }
-}
 
 fn main() {
     let single: usize = std::env::var("BENCH_SINGLE")
@@ -69,7 +48,7 @@ fn main() {
         for sn in &serials[..single] {
             let sim = Sim::start(&run, sn, POP, &opts);
             let t = Instant::now();
-            host.provision(&plan(&sim), &|_| {})
+            host.provision(&sim.plan(POP, "correct horse", 60), &|_| {})
                 .await
                 .expect("provisioning");
             times.push(t.elapsed());
@@ -92,7 +71,7 @@ fn main() {
         let t = Instant::now();
         let mut set = tokio::task::JoinSet::new();
         for sim in &sims {
-            let (host, sem, plan) = (host.clone(), sem.clone(), plan(sim));
+            let (host, sem, plan) = (host.clone(), sem.clone(), sim.plan(POP, "correct horse", 60));
             set.spawn(async move {
                 let _p = sem.acquire_owned().await.unwrap();
                 host.provision(&plan, &|_| {}).await

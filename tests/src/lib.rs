@@ -274,6 +274,35 @@ pub struct Sim {
 }
 
 impl Sim {
+    /// Reaching this simulator directly (no SoftAP join) with `pop`.
+    pub fn direct_target(&self, pop: &str) -> provisioner::app::Target {
+        provisioner::app::Target {
+            url: self.url.clone(),
+            link: provisioner::link::LinkMode::Direct,
+            softap: self.softap.clone(),
+            softap_password: None,
+            pop: pop.into(),
+            allow_sec0: false,
+        }
+    }
+
+    /// A whole run for this simulator: direct link, device-made key, network "HomeWiFi".
+    pub fn plan(
+        &self,
+        pop: &str,
+        passphrase: &str,
+        online_timeout_secs: u64,
+    ) -> provisioner::app::Plan {
+        provisioner::app::Plan {
+            serial: self.serial.clone(),
+            target: self.direct_target(pop),
+            ssid: "HomeWiFi".into(),
+            passphrase: passphrase.into(),
+            cert_mode: provisioner::wizard::CertMode::DeviceCsr,
+            online_timeout_secs,
+        }
+    }
+
     /// Starts one device on a free loopback port.
     pub fn start(run: &RunDir, serial: &str, pop: &str, opts: &SimOpts) -> Self {
         let mut cmd = Command::new(bin("device-sim"));

@@ -111,8 +111,7 @@ async fn a_device_that_is_not_there_is_unreachable() {
 /// clock (what the desktop's page 3 counts down from).
 #[tokio::test]
 async fn device_info_reports_the_time_left_in_the_window() {
-    use provisioner::app::{Provisioner, Target};
-    use provisioner::link::LinkMode;
+    use provisioner::app::Provisioner;
     let run = RunDir::new();
     let sim = Sim::start(
         &run,
@@ -130,14 +129,7 @@ async fn device_info_reports_the_time_left_in_the_window() {
     )
     .await
     .unwrap();
-    let target = Target {
-        url: sim.url.clone(),
-        link: LinkMode::Direct,
-        softap: sim.softap.clone(),
-        softap_password: None,
-        pop: POP.into(),
-        allow_sec0: false,
-    };
+    let target = sim.direct_target(POP);
     let first = p.device_info(&target).await.unwrap();
     let left = first
         .window_remaining_ms

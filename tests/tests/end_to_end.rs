@@ -7,31 +7,11 @@ use std::sync::{Arc, Mutex};
 
 use e2e::{Cloud, RunDir, Sim, SimOpts, bin, signed_in_host};
 use provisioner::ErrorCode;
-use provisioner::app::{Plan, Target};
-use provisioner::link::LinkMode;
-use provisioner::wizard::{CertMode, JoinEvidence, ProgressEvent, Step, StepState};
+use provisioner::wizard::{JoinEvidence, ProgressEvent, Step, StepState};
 
 const PW: &str = "e2e-Account-Pw-1";
 const POP: &str = "pop-5150-xyz";
 const WIFI: &str = "correct horse";
-
-fn plan(sim: &Sim, passphrase: &str) -> Plan {
-    Plan {
-        serial: sim.serial.clone(),
-        target: Target {
-            url: sim.url.clone(),
-            link: LinkMode::Direct,
-            softap: sim.softap.clone(),
-            softap_password: None,
-            pop: POP.into(),
-            allow_sec0: false,
-        },
-        ssid: "HomeWiFi".into(),
-        passphrase: passphrase.into(),
-        cert_mode: CertMode::DeviceCsr,
-        online_timeout_secs: 30,
-    }
-}
 
 fn recorder() -> (
     Arc<Mutex<Vec<ProgressEvent>>>,
@@ -50,13 +30,19 @@ async fn sign_up_to_online_with_a_device_made_key() {
     let host = signed_in_host(&run, &cloud, "frank@example.com", PW).await;
     let sim = Sim::start(&run, "SN-E2E-0001", POP, &SimOpts::default());
 
-    let info = host.device_info(&plan(&sim, WIFI).target).await.unwrap();
+    let info = host
+        .device_info(&sim.plan(POP, WIFI, 30).target)
+        .await
+        .unwrap();
     assert_eq!(info.serial, "SN-E2E-0001");
-    let nets = host.scan(&plan(&sim, WIFI).target).await.unwrap();
+    let nets = host.scan(&sim.plan(POP, WIFI, 30).target).await.unwrap();
     assert!(nets.iter().any(|n| n.ssid == "HomeWiFi"));
 
     let (events, sink) = recorder();
-    let online = host.provision(&plan(&sim, WIFI), &sink).await.unwrap();
+    let online = host
+        .provision(&sim.plan(POP, WIFI, 30), &sink)
+        .await
+        .unwrap();
     assert_eq!(online.serial, "SN-E2E-0001");
     assert!(online.last_seen.is_some());
     assert!(
@@ -110,7 +96,7 @@ async fn a_wrong_passphrase_is_reported_then_fixed_without_reset() {
 
     let (events, sink) = recorder();
     let e = host
-        .provision(&plan(&sim, "wrong horse 1"), &sink)
+        .provision(&sim.plan(POP, "wrong horse 1", 30), &sink)
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::WifiAuthFailed, "{e:?}");
@@ -125,7 +111,10 @@ async fn a_wrong_passphrase_is_reported_then_fixed_without_reset() {
             .any(|e| e.step == Step::HostRestored && e.state == StepState::Done)
     );
 
-    let online = host.provision(&plan(&sim, WIFI), &|_| {}).await.unwrap();
+    let online = host
+        .provision(&sim.plan(POP, WIFI, 30), &|_| {})
+        .await
+        .unwrap();
     assert!(online.last_seen.is_some());
     run.assert_no_secrets(&[WIFI, "wrong horse 1", POP, PW]);
 }
@@ -145,7 +134,10 @@ async fn a_link_drop_after_apply_is_not_a_false_failure() {
             ..Default::default()
         },
     );
-    let online = host.provision(&plan(&sim, WIFI), &|_| {}).await.unwrap();
+    let online = host
+        .provision(&sim.plan(POP, WIFI, 30), &|_| {})
+        .await
+        .unwrap();
     assert!(online.last_seen.is_some(), "{online:?}");
     run.assert_no_secrets(&[WIFI, POP, PW]);
 }

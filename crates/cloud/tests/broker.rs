@@ -148,13 +148,7 @@ async fn device_certificate_on_the_broker() {
     }
     assert!(refused, "a revoked certificate is refused by the broker");
     // The connection it had before the revocation was cut off too.
-    let dropped = loop {
-        match tokio::time::timeout(Duration::from_secs(10), live_events.poll()).await {
-            Err(_) => break false,
-            Ok(Err(_)) => break true,
-            Ok(Ok(_)) => {}
-        }
-    };
+    let dropped = disconnected(&mut live_events, 10).await;
     assert!(
         dropped,
         "an admin revocation disconnects the revoked device"

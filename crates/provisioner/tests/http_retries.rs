@@ -12,7 +12,8 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
 /// A server that answers the n-th request with the n-th scripted (status, body), repeating the
-/// last one, one request per connection; it counts the requests it got.
+/// last one, one request per connection; status 0 closes the connection without an answer (a
+/// transport error). It counts the connections it got.
 struct Scripted {
     url: String,
     hits: Arc<Mutex<usize>>,
@@ -32,6 +33,10 @@ impl Scripted {
                     *c
                 };
                 let (status, body) = script[(n - 1).min(script.len() - 1)];
+                if status == 0 {
+                    drop(conn);
+                    continue;
+                }
                 tokio::spawn(async move {
                     let (read, mut write) = conn.into_split();
                     let mut read = BufReader::new(read);
@@ -116,37 +121,11 @@ async fn a_client_error_is_never_retried() {
 
 #[tokio::test]
 async fn a_dropped_connection_is_retried() {
-    // The first connection is closed without an answer (a transport error), then the server
-    // answers.
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let hits = Arc::new(Mutex::new(0usize));
-    let count = hits.clone();
-    tokio::spawn(async move {
-        while let Ok((mut conn, _)) = listener.accept().await {
-            let n = {
-                let mut c = count.lock().unwrap();
-                *c += 1;
-                *c
-            };
-            if n == 1 {
-                drop(conn);
-                continue;
-            }
-            let mut buf = [0u8; 4096];
-            let _ = tokio::io::AsyncReadExt::read(&mut conn, &mut buf).await;
-            let body = r#"{"sn":"SN-1"}"#;
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = conn.write_all(head.as_bytes()).await;
-        }
-    });
-    let api = Api::new(&url, None).unwrap();
+    let server = Scripted::start(vec![(0, ""), (200, r#"{"sn":"SN-1"}"#)]).await;
+    let api = Api::new(&server.url, None).unwrap();
     let answer = get(&api).await.expect("the retry succeeds");
     assert_eq!(answer["sn"], "SN-1");
-    assert_eq!(*hits.lock().unwrap(), 2);
+    assert_eq!(server.hits(), 2);
 }
 
 #[tokio::test]

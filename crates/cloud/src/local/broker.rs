@@ -37,6 +37,7 @@ impl Broker {
     /// certificate/key and CRL must already be in `dir`.
     pub async fn start(dir: &Path, bind: &str, port: u16) -> Result<Self, BackendError> {
         write_config(dir, bind, port)?;
+        stop_stale(dir).await;
         let broker = Self {
             dir: dir.to_owned(),
             port,
@@ -62,7 +63,6 @@ impl Broker {
                 "mosquitto not found at {bin}: install the 'mosquitto' package"
             )));
         }
-        stop_stale(&self.dir).await;
         let log_path = self.dir.join("mosquitto.log");
         let log = std::fs::OpenOptions::new()
             .create(true)

@@ -95,12 +95,10 @@ impl Gate {
         rng: &mut (impl rand_core::CryptoRng + ?Sized),
         now_ms: u64,
     ) -> SessionOutcome {
+        // The caller ends an expired lock-out first (`expire_lock`), so it can forget the
+        // failures it recorded in flash too.
         if let Some(until) = self.locked_until {
-            if now_ms < until {
-                return SessionOutcome::Locked(until);
-            }
-            self.locked_until = None;
-            self.failures = 0;
+            return SessionOutcome::Locked(until);
         }
         let same_owner = cookie.is_some() && cookie == self.cookie;
         if !same_owner {
