@@ -2,7 +2,9 @@
 # Firmware area checks beyond `cargo test`:
 # 1. firmware-core is std-free: built without its `std` feature for the host and for a
 #    bare-metal target that has no std at all (thumbv7em-none-eabihf);
-# 2. a short libFuzzer run of the device state machine (FUZZ_SECONDS, default 15).
+# 2. device-sim at the SoftAP address 192.168.4.1:80 in a network namespace, provisioned over a
+#    veth link from a second namespace (the ignored test `netns`: it needs root and iproute2);
+# 3. a short libFuzzer run of each device state-machine target (FUZZ_SECONDS each, default 15).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
@@ -18,7 +20,15 @@ else
   exit 1
 fi
 
-log "firmware: fuzz smoke run"
+log "firmware: device-sim in a network namespace at 192.168.4.1:80"
+if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null; then
+  log "the network-namespace test needs root and iproute2 (CI has both)"
+  exit 1
+fi
+# Same feature set as the workspace test run, so the test binary is reused, not rebuilt.
+cargo test --workspace --all-features --locked --test netns -- --ignored
+
+log "firmware: fuzz smoke runs"
 seconds="${FUZZ_SECONDS:-15}"
 fuzz_dir="${FIRMWARE_FUZZ_TARGET_DIR:-$IOTP_CACHE/target-firmware-fuzz}"
 cd firmware/fuzz

@@ -7,6 +7,7 @@ mod commands;
 mod dto;
 mod error;
 mod settings;
+mod webview;
 
 pub use bindings::{export_bindings, specta_builder};
 
@@ -20,6 +21,7 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            webview::tune(app.handle());
             let core =
                 tauri::async_runtime::block_on(provisioner::app::Provisioner::open_default())
                     .map_err(|e| e.message)?;

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readdirSync, readlinkSync } from "node:fs";
 import { Session } from "./webdriver.mjs";
+import { colourCount } from "./xshot.mjs";
 
 const INSTALLED = process.env.INSTALLED_APP;
 const WEBDRIVER = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
@@ -49,6 +50,6 @@ describe("installed .deb", () => {
     const tree = execFileSync("xwininfo", ["-root", "-tree"], { encoding: "utf8" });
     assert.match(tree, /"IoT Provisioner"/, "no mapped window titled IoT Provisioner");
     const png = await app.screenshot();
-    assert.ok(png.length > 1000 && png.subarray(1, 4).toString() === "PNG", "the window gave no picture");
+    assert.ok(colourCount(png) > 8, "the window is blank: the app mapped it but drew nothing");
   });
 });

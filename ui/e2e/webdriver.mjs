@@ -1,5 +1,7 @@
 // A minimal W3C WebDriver client (fetch only): enough to drive the app through tauri-driver.
 
+import { windowPng } from "./xshot.mjs";
+
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -134,7 +136,8 @@ export class Session {
     await this.cmd("POST", "/actions", { actions: [{ type: "key", id: "kb", actions }] });
   }
 
+  /** The app window's pixels as on screen (see xshot.mjs for why not WebDriver's). */
   async screenshot() {
-    return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
+    return windowPng();
   }
 }

@@ -5,25 +5,13 @@ mod support;
 use std::time::{Duration, Instant};
 
 use firmware_core::testkit::{ClientFailure, TestEntropy};
-use prost::Message;
-use protocol::proto::iot::{IotStatus, MqttSettings, TransferKind};
+use protocol::proto::iot::{IotStatus, TransferKind};
 use protocol::proto::{Status, WifiConnectFailedReason, WifiStationState, resp_get_status};
 use protocol::security::client::ClientError;
 use support::*;
 
 const HOME: &[u8] = b"HomeWiFi";
 const GOOD: &[u8] = b"correct horse";
-
-fn mqtt_settings(serial: &str, ca_pem: &str, port: u16) -> Vec<u8> {
-    MqttSettings {
-        host: "127.0.0.1".into(),
-        port: u32::from(port),
-        client_id: serial.into(),
-        topic_prefix: "devices".into(),
-        server_ca_pem: ca_pem.into(),
-    }
-    .encode_to_vec()
-}
 
 #[test]
 fn label_line_comes_first_and_matches_the_contract() {

@@ -23,9 +23,16 @@ pub struct Sim {
 impl Sim {
     /// Starts `device-sim --serial SERIAL --listen 127.0.0.1:0 <extra>` with the PoP in the environment.
     pub fn start(serial: &str, extra: &[&str]) -> Sim {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_device-sim"))
-            .args(["--serial", serial, "--listen", "127.0.0.1:0"])
-            .args(extra)
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_device-sim"));
+        cmd.args(["--serial", serial, "--listen", "127.0.0.1:0"])
+            .args(extra);
+        Sim::spawn(cmd)
+    }
+
+    /// Spawns a prepared `device-sim` command (it gets the PoP in the environment) and reads
+    /// its label line.
+    pub fn spawn(mut cmd: Command) -> Sim {
+        let mut child = cmd
             .env("IOTP_DEVICE_POP", POP)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -138,6 +145,19 @@ fn parse_response(raw: &[u8]) -> Result<TransportReply, String> {
         return Err("truncated body".into());
     }
     Ok((status, body, cookie))
+}
+
+/// `iot-cred` MQTT settings for `serial` (broker on 127.0.0.1:`port`).
+pub fn mqtt_settings(serial: &str, ca_pem: &str, port: u16) -> Vec<u8> {
+    use prost::Message;
+    protocol::proto::iot::MqttSettings {
+        host: "127.0.0.1".into(),
+        port: u32::from(port),
+        client_id: serial.into(),
+        topic_prefix: "devices".into(),
+        server_ca_pem: ca_pem.into(),
+    }
+    .encode_to_vec()
 }
 
 /// Polls `GetStatus` until the join has an outcome (through link drops) or the timeout.
