@@ -5,13 +5,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use firmware_core::testkit::{ClientFailure, TestEntropy};
-use protocol::proto::iot::{IotStatus, TransferKind};
 use protocol::proto::{Status, WifiConnectFailedReason, WifiStationState, resp_get_status};
 use protocol::security::client::ClientError;
 use support::*;
-
-const HOME: &[u8] = b"HomeWiFi";
-const GOOD: &[u8] = b"correct horse";
 
 #[test]
 fn label_line_comes_first_and_matches_the_contract() {
@@ -44,25 +40,7 @@ fn provisioning_over_http_at_every_security_level_with_an_8k_chain() {
         while chain.len() < 8 * 1024 {
             chain.push_str(&Ca::new("intermediate").cert.pem());
         }
-        assert_eq!(
-            c.transfer(TransferKind::KindCertificateChain, chain.as_bytes(), 3500)
-                .unwrap(),
-            IotStatus::Ok,
-            "level {level}"
-        );
-        // Nothing listens on port 1: MQTT fails and retries, provisioning is unaffected.
-        assert_eq!(
-            c.transfer(
-                TransferKind::KindMqttSettings,
-                &mqtt_settings(&serial, &ca.cert.pem(), 1),
-                3500
-            )
-            .unwrap(),
-            IotStatus::Ok
-        );
-        assert_eq!(c.set_config(HOME, GOOD).unwrap(), Status::Success as i32);
-        assert_eq!(c.apply().unwrap(), Status::Success as i32);
-        let s = wait_status(&mut c, Duration::from_secs(20));
+        let s = deliver_and_join(&mut c, &serial, &chain, &ca.cert.pem());
         assert_eq!(
             s.sta_state,
             WifiStationState::Connected as i32,

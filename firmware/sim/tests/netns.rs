@@ -11,14 +11,9 @@ mod support;
 use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::process::Command;
-use std::time::Duration;
 
-use protocol::proto::iot::{IotStatus, TransferKind};
-use protocol::proto::{Status, WifiStationState};
+use protocol::proto::WifiStationState;
 use support::*;
-
-const HOME: &[u8] = b"HomeWiFi";
-const GOOD: &[u8] = b"correct horse";
 
 fn ip(args: &[&str]) {
     let out = Command::new("ip").args(args).output().expect("run ip");
@@ -116,23 +111,7 @@ fn provisioning_at_the_softap_address_across_a_veth_link() {
         assert_eq!(c.proto_ver().unwrap().prov.sec_ver, 2);
         assert_eq!(c.info().unwrap().serial, serial);
         let chain = ca.sign_csr(&c.csr().unwrap());
-        assert_eq!(
-            c.transfer(TransferKind::KindCertificateChain, chain.as_bytes(), 3500)
-                .unwrap(),
-            IotStatus::Ok
-        );
-        assert_eq!(
-            c.transfer(
-                TransferKind::KindMqttSettings,
-                &mqtt_settings(serial, &ca.cert.pem(), 1),
-                3500
-            )
-            .unwrap(),
-            IotStatus::Ok
-        );
-        assert_eq!(c.set_config(HOME, GOOD).unwrap(), Status::Success as i32);
-        assert_eq!(c.apply().unwrap(), Status::Success as i32);
-        let s = wait_status(&mut c, Duration::from_secs(20));
+        let s = deliver_and_join(&mut c, serial, &chain, &ca.cert.pem());
         assert_eq!(s.sta_state, WifiStationState::Connected as i32, "{s:?}");
         (sim, host_ns)
     });

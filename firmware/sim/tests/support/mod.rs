@@ -12,6 +12,9 @@ use protocol::proto::{RespGetStatus, WifiStationState};
 use protocol::security::client::ClientSecurity;
 
 pub const POP: &str = "label-code-7";
+/// The default radio environment's home network and its passphrase.
+pub const HOME: &[u8] = b"HomeWiFi";
+pub const GOOD: &[u8] = b"correct horse";
 
 /// A running simulator, killed on drop.
 pub struct Sim {
@@ -158,6 +161,26 @@ pub fn mqtt_settings(serial: &str, ca_pem: &str, port: u16) -> Vec<u8> {
         server_ca_pem: ca_pem.into(),
     }
     .encode_to_vec()
+}
+
+/// Delivers `chain` and MQTT settings (nothing listens on port 1: MQTT fails and retries,
+/// provisioning is unaffected), sends the home network, applies, and returns the join outcome.
+pub fn deliver_and_join(
+    c: &mut ProvClient<Http>,
+    serial: &str,
+    chain: &str,
+    ca_pem: &str,
+) -> RespGetStatus {
+    use protocol::proto::Status;
+    use protocol::proto::iot::{IotStatus, TransferKind};
+    let sent = c.transfer(TransferKind::KindCertificateChain, chain.as_bytes(), 3500);
+    assert_eq!(sent.unwrap(), IotStatus::Ok, "{serial}: certificate chain");
+    let settings = mqtt_settings(serial, ca_pem, 1);
+    let sent = c.transfer(TransferKind::KindMqttSettings, &settings, 3500);
+    assert_eq!(sent.unwrap(), IotStatus::Ok, "{serial}: MQTT settings");
+    assert_eq!(c.set_config(HOME, GOOD).unwrap(), Status::Success as i32);
+    assert_eq!(c.apply().unwrap(), Status::Success as i32);
+    wait_status(c, Duration::from_secs(20))
 }
 
 /// Polls `GetStatus` until the join has an outcome (through link drops) or the timeout.
