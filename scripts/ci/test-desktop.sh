@@ -9,6 +9,11 @@
 #     wrong Wi-Fi passphrase fixed on page 2 and a wrong PoP fixed on page 3, each ending online;
 #     then the app is killed (SIGKILL) after the device applied its settings, started again,
 #     signed in, and finishes the run from page 3's "Check it came online" banner.
+#  3b. GUI end-to-end over the SoftAP link, in a network namespace (root): NetworkManager from
+#     python-dbusmock, the device-sim at 192.168.4.1:80; page 2's scan joins the device's network
+#     and comes back; page 3's run is on the device's network when the window gets a close
+#     request (WM_DELETE_WINDOW, as from its close button): the host must be back home before
+#     the process ends, and the next start finishes the run (ui/e2e/softap.test.mjs).
 #  4. Packaging: the app binary built by the workspace's cargo test is bundled into a .deb
 #     (`tauri bundle --debug`: packaging only, no second build), installed with dpkg, the
 #     installed /usr/bin/iot-provisioner started under Xvfb through tauri-driver until it draws
@@ -18,7 +23,7 @@
 #     open the app; an app with the demo's own settings is then driven through its printed
 #     instructions to "online", and SIGTERM must stop everything the demo started; then the
 #     demo without a display (its provision CLI path) must end with the device online.
-# Needs root (or sudo) for dpkg; it removes the package even when a step fails.
+# Needs root: dpkg and ip netns. It removes the package and the namespace even when a step fails.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
@@ -80,6 +85,35 @@ if ! (cd ui && node --test --test-concurrency=1 --test-reporter=spec e2e/wizard.
   log "GUI tests failed; tauri-driver log:"; tail -n 40 "$WORK/tauri-driver.log" >&2
   exit 1
 fi
+
+# The SoftAP link as with a real device, in a network namespace of its own (needs root): the
+# device-sim at 192.168.4.1:80 (an address on the namespace's loopback), NetworkManager from python-dbusmock on
+# the bus the app takes for the system bus, and tauri-driver, the app, provisiond and the test
+# all inside the namespace (X reaches Xvfb through its socket file).
+log "GUI end-to-end over the SoftAP link (network namespace)"
+if [ "$(id -u)" != 0 ]; then log "the SoftAP GUI test needs root (ip netns); CI runs as root"; exit 1; fi
+NETNS="iotp-gui-$$"
+ip netns del "$NETNS" 2>/dev/null || true
+ip netns add "$NETNS"
+cleanup_netns() { ip netns del "$NETNS" 2>/dev/null || true; cleanup; }
+trap cleanup_netns EXIT
+ip -n "$NETNS" link set lo up
+ip -n "$NETNS" addr add 192.168.4.1/24 dev lo
+NS_WORK="$WORK/softap"
+mkdir -p "$NS_WORK"
+NS_PORT=$((DRIVER_PORT + 1))
+(
+  export XDG_CONFIG_HOME="$NS_WORK/config" XDG_DATA_HOME="$NS_WORK/data" XDG_STATE_HOME="$NS_WORK/state" XDG_CACHE_HOME="$NS_WORK/cache"
+  export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$NS_WORK/system_bus" IOTP_APP_PRESET="$NS_WORK/preset.json"
+  export WEBDRIVER_URL="http://127.0.0.1:$NS_PORT"
+  ip netns exec "$NETNS" tauri-driver --port "$NS_PORT" --native-port $((NS_PORT + 1000)) \
+    --native-driver "$(command -v WebKitWebDriver)" >"$WORK/tauri-driver-softap.log" 2>&1 &
+  driver=$!
+  trap 'kill $driver 2>/dev/null || true' EXIT
+  ip netns exec "$NETNS" bash -c "for _ in \$(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$NS_PORT) 2>/dev/null && exit 0; sleep 0.1; done; exit 1" \
+    || { log "tauri-driver did not listen in $NETNS"; exit 1; }
+  cd ui && ip netns exec "$NETNS" node --test --test-concurrency=1 --test-reporter=spec e2e/softap.test.mjs
+) || { log "SoftAP GUI test failed; tauri-driver log:"; tail -n 40 "$WORK/tauri-driver-softap.log" >&2; exit 1; }
 
 # Packaging: bundle the binary the tests above used, install it, start the installed app.
 if [ "$(readlink -f "$BIN_DIR")" != "$(readlink -f "$CARGO_TARGET_DIR/debug")" ]; then

@@ -6,6 +6,7 @@ mod cert;
 mod commands;
 mod dto;
 mod error;
+mod runs;
 mod settings;
 mod webview;
 
@@ -29,6 +30,12 @@ pub fn run() {
             app.manage(commands::Core(core));
             Ok(())
         })
-        .run(tauri::generate_context!())
-        .expect("the app failed to start");
+        .manage(runs::Runs::default())
+        .build(tauri::generate_context!())
+        .expect("the app failed to start")
+        .run(|app, event| {
+            if let tauri::RunEvent::ExitRequested { api, .. } = &event {
+                runs::on_exit_requested(app, api);
+            }
+        });
 }

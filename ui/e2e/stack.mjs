@@ -58,9 +58,9 @@ export async function startCloud(dataDir) {
   };
 }
 
-export async function startSim(serial, pop, extra = []) {
+export async function startSim(serial, pop, extra = [], listen = "127.0.0.1:0") {
   // The PoP goes through the environment, not the process list.
-  const { child, ready } = await startJson(need("DEVICE_SIM_BIN"), ["--serial", serial, "--listen", "127.0.0.1:0", ...extra], `device-sim ${serial}`, { IOTP_DEVICE_POP: pop });
+  const { child, ready } = await startJson(need("DEVICE_SIM_BIN"), ["--serial", serial, "--listen", listen, ...extra], `device-sim ${serial}`, { IOTP_DEVICE_POP: pop });
   return { child, ready };
 }
 

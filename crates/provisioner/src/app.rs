@@ -197,6 +197,13 @@ impl Provisioner {
         self.inner.recovered_link
     }
 
+    /// Puts the host back on the network a stopped run left it off (the run's future was
+    /// dropped while it was on a device's access point: the app closing, a crash). Reads the
+    /// restore marker the link wrote; true if it restored something.
+    pub async fn recover_network(&self) -> bool {
+        recover_link(&self.inner.paths).await
+    }
+
     /// The directories in use.
     pub fn paths(&self) -> &Paths {
         &self.inner.paths

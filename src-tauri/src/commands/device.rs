@@ -11,6 +11,7 @@ use crate::dto::{
     Provisioned, SerialCheck, StepId, StepState,
 };
 use crate::error::{AppError, CmdResult};
+use crate::runs::Runs;
 use crate::settings::{self, DeviceLinkSetting};
 use provisioner::app::{Plan, Target};
 use provisioner::link::LinkMode;
@@ -35,10 +36,11 @@ pub async fn check_serial(core: State<'_, Core>, serial: String) -> CmdResult<Se
 pub async fn scan_networks(
     app: AppHandle,
     core: State<'_, Core>,
+    runs: State<'_, Runs>,
     device: DeviceTarget,
 ) -> CmdResult<Vec<Network>> {
     let target = target(&app, device.softap, device.pop)?;
-    let list = core.0.scan(&target).await?;
+    let list = runs.run(async { Ok(core.0.scan(&target).await?) }).await?;
     Ok(list.into_iter().map(Network::from).collect())
 }
 
@@ -49,14 +51,15 @@ pub async fn scan_networks(
 pub async fn window_left(
     app: AppHandle,
     core: State<'_, Core>,
+    runs: State<'_, Runs>,
     device: DeviceTarget,
 ) -> CmdResult<Option<u32>> {
     let target = target(&app, device.softap, device.pop)?;
+    let info = runs
+        .run(async { Ok(core.0.device_info(&target).await?) })
+        .await?;
     // u32 milliseconds (49 days) is plenty and stays a plain number in TypeScript.
-    Ok(core
-        .0
-        .device_info(&target)
-        .await?
+    Ok(info
         .window_remaining_ms
         .map(|ms| u32::try_from(ms).unwrap_or(u32::MAX)))
 }
@@ -67,6 +70,7 @@ pub async fn window_left(
 pub async fn provision(
     app: AppHandle,
     core: State<'_, Core>,
+    runs: State<'_, Runs>,
     request: ProvisionRequest,
     on_event: Channel<ProgressEvent>,
 ) -> CmdResult<Provisioned> {
@@ -81,11 +85,12 @@ pub async fn provision(
         },
         online_timeout_secs: ONLINE_TIMEOUT_SECS,
     };
-    // A closed window drops the channel; the run still finishes and restores the network.
     let send = move |ev: wizard::ProgressEvent| {
         let _ = on_event.send(ProgressEvent::from(ev));
     };
-    Ok(core.0.provision(&plan, &send).await?.into())
+    // Closing the app stops the run here and restores the network (runs.rs).
+    let done = runs.run(async { Ok(core.0.provision(&plan, &send).await?) });
+    Ok(done.await?.into())
 }
 
 /// A run interrupted after the device got its settings, if any.
@@ -109,16 +114,15 @@ pub async fn interrupted_run(core: State<'_, Core>) -> CmdResult<Option<Interrup
 #[specta::specta]
 pub async fn resume_run(
     core: State<'_, Core>,
+    runs: State<'_, Runs>,
     on_event: Channel<ProgressEvent>,
 ) -> CmdResult<Provisioned> {
     let send = move |ev: wizard::ProgressEvent| {
         let _ = on_event.send(ProgressEvent::from(ev));
     };
-    Ok(core
-        .0
-        .resume(&send, Duration::from_secs(ONLINE_TIMEOUT_SECS))
-        .await?
-        .into())
+    let wait = Duration::from_secs(ONLINE_TIMEOUT_SECS);
+    let done = runs.run(async { Ok(core.0.resume(&send, wait).await?) });
+    Ok(done.await?.into())
 }
 
 /// How long page 3 waits for the device's first message to reach the service.
