@@ -13,7 +13,8 @@
 #     python-dbusmock, the device-sim at 192.168.4.1:80; page 2's scan joins the device's network
 #     and comes back; page 3's run is on the device's network when the window gets a close
 #     request (WM_DELETE_WINDOW, as from its close button): the host must be back home before
-#     the process ends, and the next start finishes the run (ui/e2e/softap.test.mjs).
+#     the process ends, and the next start finishes the run; the same with SIGTERM (a logout)
+#     (ui/e2e/softap.test.mjs).
 #  4. Packaging: the app binary built by the workspace's cargo test is bundled into a .deb
 #     (`tauri bundle --debug`: packaging only, no second build), installed with dpkg, the
 #     installed /usr/bin/iot-provisioner started under Xvfb through tauri-driver until it draws

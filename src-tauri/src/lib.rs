@@ -23,6 +23,8 @@ pub fn run() {
         .setup(move |app| {
             builder.mount_events(app);
             webview::tune(app.handle());
+            #[cfg(unix)]
+            runs::exit_on_sigterm(app.handle());
             let core =
                 tauri::async_runtime::block_on(provisioner::app::Provisioner::open_default())
                     .map_err(|e| e.message)?;

@@ -1,4 +1,4 @@
-//! Device runs in flight, so that closing the app stops them and puts the host back on its own
+//! Device runs in flight, so that closing the app (its window, or SIGTERM) stops them and puts the host back on its own
 //! network before the process ends. Without this, the process would end with the host still on
 //! the device's access point until the next start repaired it.
 
@@ -71,6 +71,23 @@ fn cancelled() -> AppError {
         ErrorCode::Cancelled,
         "The app is closing: the run was stopped and this computer put back on its network.",
     )
+}
+
+/// Treats SIGTERM (a session logging out, `kill`) as a request to exit, so it takes the same
+/// path as closing the window instead of ending the process mid-run.
+#[cfg(unix)]
+pub fn exit_on_sigterm(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+                app.exit(0);
+            }
+            Err(e) => eprintln!("iot-provisioner: SIGTERM not handled: {e}"),
+        }
+    });
 }
 
 /// On the app's exit request: with a device run in flight, keep the process alive, stop the

@@ -2,6 +2,7 @@
 system bus (DBUS_SYSTEM_BUS_ADDRESS). Commands, each printing one JSON line:
 
   setup SOFTAP   a Wi-Fi device on the home network "HomeNet", the device's open SoftAP in range
+  ap DEV SSID    one more open access point (another device's SoftAP) in range of DEV
   active DEV     the connection active on DEV: {"path": ..., "id": ...} or {"path": null}
 """
 
@@ -33,6 +34,13 @@ def setup(softap):
     print(json.dumps({"device": str(dev), "home": str(home)}))
 
 
+def ap(dev, ssid):
+    mock = dbus.Interface(bus().get_object(NM, NM_PATH), MOCK)
+    path = mock.AddAccessPoint(dev, ssid.lower(), ssid, "66:11:22:33:44:66", dbus.UInt32(2),
+                               dbus.UInt32(2412), dbus.UInt32(54000), dbus.Byte(85), dbus.UInt32(0))
+    print(json.dumps({"path": str(path)}))
+
+
 def active(dev):
     b = bus()
     ac = b.get_object(NM, dev).Get(NM + ".Device", "ActiveConnection", dbus_interface=PROPS)
@@ -45,4 +53,4 @@ def active(dev):
 
 
 if __name__ == "__main__":
-    {"setup": setup, "active": active}[sys.argv[1]](*sys.argv[2:])
+    {"setup": setup, "ap": ap, "active": active}[sys.argv[1]](*sys.argv[2:])

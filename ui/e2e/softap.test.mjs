@@ -4,9 +4,9 @@
 // runs inside a network namespace that scripts/ci/test-desktop.sh makes (192.168.4.1 on its loopback
 // interface), with tauri-driver, provisiond and the simulator in it too.
 //
-// The case: the app is closed while the run is on the device's network. Closing must stop the
-// run, put the host back on its own network before the process ends, and leave the wizard
-// resumable: the next start finishes the run.
+// The cases: the app is closed (its window's close button, then SIGTERM as at a logout) while
+// the run is on the device's network. Closing must stop the run, put the host back on its own
+// network before the process ends, and leave the wizard resumable: the next start finishes it.
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -31,7 +31,7 @@ const EMAIL = "grace@example.com";
 const PASSWORD = "hopper-1906";
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-let cloud, sim, app, nmDevice, home;
+let cloud, sim, app, nmDevice, home, radio;
 const daemons = [];
 
 /** One JSON line from the NetworkManager mock helper. */
@@ -82,7 +82,7 @@ describe("SoftAP link through NetworkManager", () => {
     cloud.addSerial(serial);
     // The device joins the home network 20 s after it applied its settings: the run is still
     // on the device's network, polling for the verdict, when the app is closed.
-    const radio = join(dir, "slow-radio.json");
+    radio = join(dir, "slow-radio.json");
     writeFileSync(
       radio,
       JSON.stringify({
@@ -112,33 +112,31 @@ describe("SoftAP link through NetworkManager", () => {
     for (const d of daemons) d.kill("SIGTERM");
   });
 
-  it("closed while on the device's network: the host is back home before the app ends, and the next start finishes the run", async () => {
-    await flow.signUpAndIn(app, EMAIL, PASSWORD, cloud.code);
-    await flow.certPage(app, sim.serial);
+  /** From page 1 to a run waiting on the device's network for its verdict. */
+  async function runUntilApplied(dev) {
+    await flow.certPage(app, dev.serial);
     // Page 2's scan joins the device's access point and comes back.
-    await flow.wifiPage(app, sim.pop, WIFI.passphrase);
+    await flow.wifiPage(app, dev.pop, WIFI.passphrase);
     assert.equal(activeConnection(), home, "after the scan the host is home again");
     await app.click('[data-page="wifi"] [data-nav="next"]');
     await app.find('[data-page="connect"]');
-    assert.equal(await app.prop('input[name="softap"]', "value"), sim.ready.softap, "the SoftAP name the scan used");
-    await app.type('input[name="pop"]', sim.pop);
+    assert.equal(await app.prop('input[name="softap"]', "value"), dev.ready.softap, "the SoftAP name the scan used");
+    await app.type('input[name="pop"]', dev.pop);
     await app.click('[data-action="provision"]');
-    await until("the run to reach applied", () => journalStage(sim.serial) === "applied", 120000);
+    await until("the run to reach applied", () => journalStage(dev.serial) === "applied", 120000);
     const onDevice = activeConnection();
     assert.ok(onDevice && onDevice !== home, `while the run waits for the device, the host is on the device's network (${onDevice})`);
-
     const pids = appPids(APP, process.env.XDG_STATE_HOME);
     assert.equal(pids.length, 1, `one app process of this test, found ${JSON.stringify(pids)}`);
-    // A person closing the window (the app's only one) with its close button.
-    const info = execFileSync("xwininfo", ["-name", "IoT Provisioner"], { encoding: "utf8" });
-    const id = /Window id: (0x[0-9a-f]+)/.exec(info)?.[1];
-    assert.ok(id, `no window titled IoT Provisioner: ${info}`);
-    execFileSync("python3", [join(HERE, "xclose.py"), id]);
-    await until("the app to end", () => !existsSync(`/proc/${pids[0]}`), 40000);
+    return pids[0];
+  }
+
+  /** The app ended on its own with the host home; a new app finishes the run. */
+  async function homeThenResume(dev, pid) {
+    await until("the app to end", () => !existsSync(`/proc/${pid}`), 40000);
     assert.equal(activeConnection(), home, "the app ended with the host back on its home network");
     assert.equal(existsSync(join(process.env.XDG_STATE_HOME, "provisioner", "link-restore.json")), false, "no restore left for the next start");
     await app.quit();
-
     // The next start: sign in again (no keyring here), then finish the interrupted run.
     app = await Session.start(WEBDRIVER, APP);
     await app.find('[data-page="signin"], [data-page="connect"]');
@@ -149,8 +147,34 @@ describe("SoftAP link through NetworkManager", () => {
     }
     await app.find('[data-page="connect"]');
     await app.click('[data-action="resume"]');
-    await app.waitText('[data-role="outcome"]', new RegExp(`${sim.serial} is online`), 120000);
-    assert.ok(cloud.device(sim.serial)?.last_seen, "the service heard from the device");
+    await app.waitText('[data-role="outcome"]', new RegExp(`${dev.serial} is online`), 120000);
+    assert.ok(cloud.device(dev.serial)?.last_seen, "the service heard from the device");
     assert.equal(activeConnection(), home);
+  }
+
+  it("closed with its window's close button while on the device's network: the host is home before the app ends; the next start finishes the run", async () => {
+    await flow.signUpAndIn(app, EMAIL, PASSWORD, cloud.code);
+    const pid = await runUntilApplied(sim);
+    // What a window manager sends when a person clicks the close button.
+    const info = execFileSync("xwininfo", ["-name", "IoT Provisioner"], { encoding: "utf8" });
+    const id = /Window id: (0x[0-9a-f]+)/.exec(info)?.[1];
+    assert.ok(id, `no window titled IoT Provisioner: ${info}`);
+    execFileSync("python3", [join(HERE, "xclose.py"), id]);
+    await homeThenResume(sim, pid);
+  });
+
+  it("ended by SIGTERM (a logout) while on the device's network: the same", async () => {
+    // A second device at the same address, as the next box on the bench.
+    sim.child.kill("SIGTERM");
+    await until("the first simulator to stop", () => sim.child.exitCode !== null || sim.child.signalCode !== null);
+    const serial = "SOFTAP-0002";
+    cloud.addSerial(serial);
+    const next = { serial, pop: "pop-softap-2", ...(await startSim(serial, "pop-softap-2", ["--radio", radio], "192.168.4.1:80")) };
+    nm("ap", nmDevice, next.ready.softap);
+    await app.click('[data-nav="settings"]');
+    await app.click('[data-action="save-settings"]');
+    const pid = await runUntilApplied(next);
+    process.kill(pid, "SIGTERM");
+    await homeThenResume(next, pid);
   });
 });
