@@ -1,6 +1,6 @@
-//! Device runs in flight, so that closing the app (its window, or SIGTERM) stops them and puts the host back on its own
-//! network before the process ends. Without this, the process would end with the host still on
-//! the device's access point until the next start repaired it.
+//! Device runs in flight, so that closing the app (its window, or SIGTERM) stops them and puts
+//! the host back on its own network before the process ends. Without this, the process would
+//! end with the host still on the device's access point until the next start repaired it.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
