@@ -286,6 +286,18 @@ impl Sim {
         }
     }
 
+    /// The `provision` CLI's arguments for the same: `--link direct --url U --softap S`.
+    pub fn direct_args(&self) -> [&str; 6] {
+        [
+            "--link",
+            "direct",
+            "--url",
+            &self.url,
+            "--softap",
+            &self.softap,
+        ]
+    }
+
     /// A whole run for this simulator: direct link, device-made key, network "HomeWiFi".
     pub fn plan(
         &self,

@@ -100,14 +100,7 @@ fn every_command_works_and_bad_input_fails_clearly() {
 
     // device info / device scan over a direct link, PoP from the environment.
     let sim = Sim::start(&run, SERIAL, POP, &SimOpts::default());
-    let dev = [
-        "--link",
-        "direct",
-        "--url",
-        &sim.url,
-        "--softap",
-        &sim.softap,
-    ];
+    let dev = sim.direct_args();
     let pop = [("IOTP_POP", POP)];
     let args = |cmd: &[&'static str]| -> Vec<String> {
         cmd.iter()

@@ -12,6 +12,14 @@ const EMAIL: &str = "keyring@example.com";
 const SERIAL: &str = "SN-KEYRING-0001";
 
 /// Every file under `dir`, recursively.
+/// Points the CLI at `cloud` and makes the account `EMAIL` (signed up and confirmed).
+fn sign_up(cli: &Cli, cloud: &Cloud) {
+    let ca = cloud.ca.to_string_lossy().into_owned();
+    cli.ok(&["profile", "self-hosted", &cloud.api, "--ca", &ca]);
+    cli.ok(&["signup", EMAIL]);
+    cli.ok(&["confirm", EMAIL, &cloud.user_code(EMAIL)]);
+}
+
 fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap().flatten() {
@@ -41,10 +49,7 @@ fn login_persists_in_the_os_keyring_across_processes_and_logout_clears_it() {
     ];
 
     assert_eq!(keyring.lookup(&item), None, "the new keyring is not empty");
-    let ca = cloud.ca.to_string_lossy().into_owned();
-    cli.ok(&["profile", "self-hosted", &cloud.api, "--ca", &ca]);
-    cli.ok(&["signup", EMAIL]);
-    cli.ok(&["confirm", EMAIL, &cloud.user_code(EMAIL)]);
+    sign_up(&cli, &cloud);
 
     // login: no "session only" notice, since a keyring is there.
     let o = cli.ok(&["login", EMAIL]);
@@ -112,10 +117,7 @@ fn without_a_keyring_login_says_so_and_lasts_one_process() {
     let cloud = Cloud::start(&run);
     // The harness's default: no session bus, so no Secret Service.
     let cli = Cli::new(&run, "no-keyring").env("IOTP_PASSWORD", PW);
-    let ca = cloud.ca.to_string_lossy().into_owned();
-    cli.ok(&["profile", "self-hosted", &cloud.api, "--ca", &ca]);
-    cli.ok(&["signup", EMAIL]);
-    cli.ok(&["confirm", EMAIL, &cloud.user_code(EMAIL)]);
+    sign_up(&cli, &cloud);
 
     let o = cli.ok(&["login", EMAIL]);
     assert_eq!(o.stdout.trim(), format!("Signed in as {EMAIL}."));

@@ -16,28 +16,23 @@ const WIFI: &str = "correct horse";
 
 /// Starts `provision --json run` for `sim` in the background, output into the run's logs.
 fn spawn_run(run: &RunDir, cli: &Cli, sim: &Sim, name: &str) -> Child {
-    cli.command(&[
+    let mut args = vec![
         "--json",
         "run",
         "--serial",
         &sim.serial,
         "--ssid",
         "HomeWiFi",
-        "--link",
-        "direct",
-        "--url",
-        &sim.url,
-        "--softap",
-        &sim.softap,
-        "--timeout",
-        "30",
-    ])
-    .env("IOTP_POP", POP)
-    .env("IOTP_WIFI_PASSPHRASE", WIFI)
-    .stdout(run.log(&format!("cli-{name}-stdout")))
-    .stderr(run.log(&format!("cli-{name}-stderr")))
-    .spawn()
-    .expect("spawn provision run")
+    ];
+    args.extend(sim.direct_args());
+    args.extend(["--timeout", "30"]);
+    cli.command(&args)
+        .env("IOTP_POP", POP)
+        .env("IOTP_WIFI_PASSPHRASE", WIFI)
+        .stdout(run.log(&format!("cli-{name}-stdout")))
+        .stderr(run.log(&format!("cli-{name}-stderr")))
+        .spawn()
+        .expect("spawn provision run")
 }
 
 /// Waits until the journal of `serial` reaches one of `stages`; returns it.

@@ -21,14 +21,17 @@ def bus():
     return dbus.SystemBus()
 
 
+def add_ap(mock, dev, name, ssid, bssid, frequency, strength, rsn_flags):
+    """An access point in range of DEV (mode infrastructure, 54 Mb/s); rsn_flags 0 is open."""
+    return mock.AddAccessPoint(dev, name, ssid, bssid, dbus.UInt32(2), dbus.UInt32(frequency),
+                               dbus.UInt32(54000), dbus.Byte(strength), dbus.UInt32(rsn_flags))
+
+
 def setup(softap):
     mock = dbus.Interface(bus().get_object(NM, NM_PATH), MOCK)
     dev = mock.AddWiFiDevice("wlan0", "wlan0", dbus.UInt32(100))
-    psk = dbus.UInt32(0x100)
-    home_ap = mock.AddAccessPoint(dev, "home", "HomeNet", "00:11:22:33:44:55", dbus.UInt32(2),
-                                  dbus.UInt32(2437), dbus.UInt32(54000), dbus.Byte(80), psk)
-    mock.AddAccessPoint(dev, "prov", softap, "66:11:22:33:44:55", dbus.UInt32(2),
-                        dbus.UInt32(2412), dbus.UInt32(54000), dbus.Byte(90), dbus.UInt32(0))
+    home_ap = add_ap(mock, dev, "home", "HomeNet", "00:11:22:33:44:55", 2437, 80, 0x100)
+    add_ap(mock, dev, "prov", softap, "66:11:22:33:44:55", 2412, 90, 0)
     home = mock.AddWiFiConnection(dev, "homeconn", "HomeNet", "wpa-psk")
     mock.AddActiveConnection([dev], home, home_ap, "homeac", dbus.UInt32(2))
     print(json.dumps({"device": str(dev), "home": str(home)}))
@@ -36,8 +39,7 @@ def setup(softap):
 
 def ap(dev, ssid):
     mock = dbus.Interface(bus().get_object(NM, NM_PATH), MOCK)
-    path = mock.AddAccessPoint(dev, ssid.lower(), ssid, "66:11:22:33:44:66", dbus.UInt32(2),
-                               dbus.UInt32(2412), dbus.UInt32(54000), dbus.Byte(85), dbus.UInt32(0))
+    path = add_ap(mock, dev, ssid.lower(), ssid, "66:11:22:33:44:66", 2412, 85, 0)
     print(json.dumps({"path": str(path)}))
 
 

@@ -1,6 +1,6 @@
-// What the crash test needs from the operating system: the app process this test run started
-// (found in /proc, since WebKitWebDriver, not the test, spawns it), an abrupt end for it, and
-// every file the app may have written.
+// What the crash and close tests need from the operating system: the app process this test run
+// started (found in /proc, since WebKitWebDriver, not the test, spawns it), an abrupt end for it,
+// every file the app may have written, and the core's run journal.
 
 import { readFileSync, readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -86,4 +86,22 @@ export function filesHolding(files, secret) {
     const bytes = readOr(f, Buffer.alloc(0));
     return forms.some((s) => bytes.includes(s));
   });
+}
+
+/** The core's journal of `serial`'s run in the app's state dir (XDG_STATE_HOME/provisioner). */
+export const journalPath = (serial) => join(process.env.XDG_STATE_HOME, "provisioner", "runs", `${serial}.json`);
+
+/** Waits until the app's journal of `serial` records `stage`; returns the journal. */
+export async function journalAt(serial, stage, timeoutMs = 120000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const j = JSON.parse(readFileSync(journalPath(serial), "utf8"));
+      if (j.stage === stage) return j;
+    } catch {
+      // Not written yet, or read between the write and the rename.
+    }
+    if (Date.now() > end) throw new Error(`the run of ${serial} never reached ${stage}`);
+    await sleep(100);
+  }
 }

@@ -11,14 +11,14 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Session } from "./webdriver.mjs";
 import { startCloud, startSim, stopAll } from "./stack.mjs";
 import * as flow from "./flow.mjs";
 import { WIFI } from "./flow.mjs";
-import { appPids } from "./proc.mjs";
+import { appPids, journalAt } from "./proc.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const E2E_DIR = process.env.E2E_DIR;
@@ -50,15 +50,6 @@ async function until(what, check, timeoutMs = 30000) {
     await sleep(100);
   }
 }
-
-const journalPath = (serial) => join(process.env.XDG_STATE_HOME, "provisioner", "runs", `${serial}.json`);
-const journalStage = (serial) => {
-  try {
-    return JSON.parse(readFileSync(journalPath(serial), "utf8")).stage;
-  } catch {
-    return null;
-  }
-};
 
 describe("SoftAP link through NetworkManager", () => {
   before(async () => {
@@ -123,7 +114,7 @@ describe("SoftAP link through NetworkManager", () => {
     assert.equal(await app.prop('input[name="softap"]', "value"), dev.ready.softap, "the SoftAP name the scan used");
     await app.type('input[name="pop"]', dev.pop);
     await app.click('[data-action="provision"]');
-    await until("the run to reach applied", () => journalStage(dev.serial) === "applied", 120000);
+    await journalAt(dev.serial, "applied");
     const onDevice = activeConnection();
     assert.ok(onDevice && onDevice !== home, `while the run waits for the device, the host is on the device's network (${onDevice})`);
     const pids = appPids(APP, process.env.XDG_STATE_HOME);

@@ -10,7 +10,7 @@ import { Session } from "./webdriver.mjs";
 import { startCloud, startSim, stopAll } from "./stack.mjs";
 import * as flow from "./flow.mjs";
 import { WIFI } from "./flow.mjs";
-import { appPids, filesHolding, filesUnder, killHard } from "./proc.mjs";
+import { appPids, filesHolding, filesUnder, journalAt, journalPath, killHard } from "./proc.mjs";
 
 const E2E_DIR = process.env.E2E_DIR;
 const SHOTS = process.env.SCREENSHOT_DIR;
@@ -49,24 +49,6 @@ async function useDevice(address) {
   await app.type('input[name="device-address"]', address);
   await app.click('[data-action="save-settings"]');
   await app.find('[data-page="cert"]');
-}
-
-/** The core's journal of `serial`'s run in the app's state dir (XDG_STATE_HOME/provisioner). */
-const journalPath = (serial) => join(process.env.XDG_STATE_HOME, "provisioner", "runs", `${serial}.json`);
-
-/** Waits until the app's journal of `serial` records `stage`; returns the journal. */
-async function journalAt(serial, stage, timeoutMs = 120000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const j = JSON.parse(readFileSync(journalPath(serial), "utf8"));
-      if (j.stage === stage) return j;
-    } catch {
-      // Not written yet, or read between the write and the rename.
-    }
-    if (Date.now() > end) throw new Error(`the run of ${serial} never reached ${stage}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const certPage = (serial) => flow.certPage(app, serial);

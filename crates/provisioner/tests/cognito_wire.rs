@@ -194,6 +194,18 @@ async fn provider(endpoint: &str, secret: Option<&str>) -> CognitoAuth {
     .await
 }
 
+/// The capture saw the SDK at work (its spans name the operation), and no secret in it.
+fn assert_sdk_logged_without_secret(logs: &str) {
+    assert!(
+        logs.contains("ResendConfirmationCode"),
+        "the SDK's logs were not captured"
+    );
+    assert!(
+        !logs.contains(CLIENT_SECRET),
+        "the client secret was logged"
+    );
+}
+
 #[tokio::test]
 async fn resend_code_sends_the_documented_request_with_the_secret_hash() {
     let server = FakeCognito::start(Answer {
@@ -211,15 +223,7 @@ async fn resend_code_sends_the_documented_request_with_the_secret_hash() {
     assert_eq!(seen.len(), 1, "one call, no retry: {seen:?}");
     let hash = expected_secret_hash();
     assert_resend_request(&seen[0], Some(&hash));
-    // The capture saw the SDK at work (its spans name the operation), and no secret in it.
-    assert!(
-        logs.contains("ResendConfirmationCode"),
-        "the SDK's logs were not captured"
-    );
-    assert!(
-        !logs.contains(CLIENT_SECRET),
-        "the client secret was logged"
-    );
+    assert_sdk_logged_without_secret(&logs);
 }
 
 #[tokio::test]
@@ -264,15 +268,7 @@ async fn resend_code_rate_limited_is_a_clear_typed_error() {
     for r in &seen {
         assert_resend_request(r, Some(&hash));
     }
-    // The capture saw the SDK at work (its spans name the operation), and no secret in it.
-    assert!(
-        logs.contains("ResendConfirmationCode"),
-        "the SDK's logs were not captured"
-    );
-    assert!(
-        !logs.contains(CLIENT_SECRET),
-        "the client secret was logged"
-    );
+    assert_sdk_logged_without_secret(&logs);
 }
 
 #[tokio::test]

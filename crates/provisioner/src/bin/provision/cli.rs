@@ -376,13 +376,7 @@ pub async fn run(args: Args) -> Result<()> {
             }
             let events = output::progress(json);
             let online = p.provision(&plan, &events).await?;
-            output::result(json, &online, || {
-                format!(
-                    "{} is online (last seen {}).",
-                    online.serial,
-                    online.last_seen.clone().unwrap_or_default()
-                )
-            });
+            output::online(json, &online, "");
             Ok(())
         }
         Command::Resume {
@@ -468,13 +462,7 @@ async fn legacy_run(p: &Provisioner, json: bool, r: RunArgs) -> Result<()> {
     };
     let events = output::progress(json);
     let online = p.provision_legacy(&plan, &opts, &events).await?;
-    output::result(json, &online, || {
-        format!(
-            "{} is online (legacy mode; last seen {}).",
-            online.serial,
-            online.last_seen.clone().unwrap_or_default()
-        )
-    });
+    output::online(json, &online, "legacy mode; ");
     Ok(())
 }
 

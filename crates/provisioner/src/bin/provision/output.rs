@@ -16,6 +16,17 @@ pub fn result<T: Serialize>(json: bool, value: &T, human: impl FnOnce() -> Strin
     }
 }
 
+/// Prints a finished run: the JSON result, or "<serial> is online (<note>last seen <when>)."
+pub fn online(json: bool, online: &provisioner::wizard::Online, note: &str) {
+    result(json, online, || {
+        format!(
+            "{} is online ({note}last seen {}).",
+            online.serial,
+            online.last_seen.as_deref().unwrap_or_default()
+        )
+    });
+}
+
 /// Prints an error: `{"error": {code, message}}` on stdout with `--json`, else on stderr.
 pub fn error(json: bool, e: &Error) {
     if json {
