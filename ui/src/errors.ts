@@ -9,6 +9,9 @@ export type FixPage = "settings" | "signin" | "cert" | "wifi" | "connect" | "non
 interface Advice {
   fix: string;
   page: FixPage;
+  /** What happened, in the app's words, where the core's message would repeat the fix; the
+   * core's message then goes to the "Details" disclosure. */
+  what?: string;
 }
 
 const ADVICE: Record<AppErrorCode, Advice> = {
@@ -16,9 +19,9 @@ const ADVICE: Record<AppErrorCode, Advice> = {
   not_configured: { fix: "Choose the provisioning service in Settings.", page: "settings" },
   not_signed_in: { fix: "Sign in again.", page: "signin" },
   bad_credentials: { fix: "Check the e-mail and password, or use “Forgot password”.", page: "none" },
-  user_not_confirmed: { fix: "Enter the confirmation code that was e-mailed to you.", page: "none" },
+  user_not_confirmed: { fix: "Enter your confirmation code on the “I have a confirmation code” page.", page: "none" },
   user_exists: { fix: "Sign in with this e-mail, or use “Forgot password”.", page: "none" },
-  bad_code: { fix: "Check the code in the e-mail; ask for a new one if it expired.", page: "none" },
+  bad_code: { fix: "Type the code again, exactly as given.", page: "none" },
   weak_password: { fix: "Choose a longer password with letters and digits.", page: "none" },
   session_expired: { fix: "Sign in again; your answers are kept.", page: "signin" },
   forbidden: { fix: "This device belongs to another account: ask its owner to release it.", page: "cert" },
@@ -27,7 +30,7 @@ const ADVICE: Record<AppErrorCode, Advice> = {
   not_found: { fix: "Check the serial number on the device label.", page: "cert" },
   server: { fix: "Try again in a moment; if it persists, check the service's logs.", page: "none" },
   unreachable: { fix: "Check the service address in Settings and your network connection.", page: "none" },
-  wrong_pop: { fix: "Check the proof-of-possession code printed on the device, then retry.", page: "connect" },
+  wrong_pop: { what: "The device refused the proof-of-possession code.", fix: "Check the code printed on the device, then retry.", page: "connect" },
   insecure_device: { fix: "This device offers no encryption; update its firmware.", page: "connect" },
   protocol: { fix: "The device answered unexpectedly: restart it and retry.", page: "connect" },
   wifi_auth_failed: { fix: "Check the Wi-Fi passphrase (letters are case-sensitive).", page: "wifi" },
@@ -62,8 +65,19 @@ function firstLine(s: string): string {
   return s.split("\n")[0].slice(0, 200);
 }
 
-/** The sentence to show: what happened, then what to do. */
+/** What happened: the app's own sentence for the code where it has one, else the core's. */
+export function whatHappened(err: AppError): string {
+  return advice(err.code).what ?? err.message;
+}
+
+/** The core's own message when the app shows its own sentence instead (for "Details"). */
+export function detailsOf(err: AppError): string | null {
+  return advice(err.code).what !== undefined && err.message !== "" ? err.message : null;
+}
+
+/** The sentences to show: what happened, then what to do (each said once). */
 export function describe(err: AppError): string {
+  const what = whatHappened(err);
   const fix = advice(err.code).fix;
-  return err.message.includes(fix) ? err.message : `${err.message} ${fix}`;
+  return what.includes(fix) ? what : `${what} ${fix}`;
 }

@@ -18,6 +18,11 @@ function errorBox(): { el: HTMLElement; show(e: unknown): void; info(t: string):
   };
 }
 
+/** The self-hosted service mails no codes: its administrator reads them. */
+function selfHosted(): boolean {
+  return state.backend.kind === "self_hosted";
+}
+
 function takeNotice(box: ReturnType<typeof errorBox>): void {
   if (state.notice) box.info(state.notice);
   state.notice = null;
@@ -60,7 +65,9 @@ export function signInPage(): HTMLElement {
     } catch (err) {
       const ae = toAppError(err);
       if (ae.code === "user_not_confirmed") {
-        state.notice = "Your account is not confirmed yet: enter the code from the e-mail.";
+        state.notice = selfHosted()
+          ? `Your account is not confirmed yet. This service sends no e-mail: its administrator reads your code with “provisiond user code ${state.email}”.`
+          : "Your account is not confirmed yet: enter the code from the e-mail.";
         go("confirm");
         return;
       }
@@ -112,7 +119,9 @@ export function signUpPage(): HTMLElement {
     try {
       const next = await busy(submit, "Creating…", () => call(commands.signUp(state.email, p)));
       if (next === "confirm_code") {
-        state.notice = `We sent a confirmation code to ${state.email}.`;
+        state.notice = selfHosted()
+          ? `Account created. This service sends no e-mail: its administrator reads your confirmation code with “provisiond user code ${state.email}”.`
+          : `We sent a confirmation code to ${state.email}.`;
         go("confirm");
       } else {
         state.notice = "Account created: sign in.";

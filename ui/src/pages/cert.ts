@@ -53,7 +53,7 @@ export function certPage(): HTMLElement {
     state.certMode = (mode.querySelector("input:checked") as HTMLInputElement).value as CertMode;
   });
   const hasCert = state.cert !== null && state.serial !== "";
-  const checkBtn = h("button", { type: "button", class: "primary", "data-action": "check-serial" }, hasCert ? "Re-key (new certificate)" : "Get certificate");
+  const checkBtn = h("button", { type: "button", class: "primary", "data-action": "check-serial" }, hasCert ? "Check again for a new certificate" : "Check the serial");
   const showCert = () => {
     if (state.cert) result.append(h("h2", {}, "Current certificate"), certFacts(state.cert));
   };
@@ -75,7 +75,11 @@ export function certPage(): HTMLElement {
       checked = c.serial;
       state.softap = v.defaultSoftap(c.serial);
       const replacing = c.certificate_id ? ` Its current certificate ${c.certificate_id} will be revoked and replaced.` : "";
-      result.append(banner("ok", `${c.serial} is registered and yours to provision.${replacing} The new certificate is issued when you connect (page 3).`));
+      const when =
+        state.certMode === "device_csr"
+          ? "Its certificate is made on page 3, while the device is connected: the device makes its own key and the service signs the device's request."
+          : "Its key and certificate are made on page 3, while the device is connected, and sent to it.";
+      result.append(banner("ok", `${c.serial} is registered and yours to provision.${replacing} ${when}`));
       showCert();
       next.disabled = false;
       next.focus();
