@@ -5,6 +5,7 @@ import { call } from "../api";
 import { commands, type AppError, type ProgressEvent, type Provisioned, type StepId } from "../bindings";
 import { banner, field, h, secretField } from "../dom";
 import { advice, describe, detailsOf, toAppError, whatHappened } from "../errors";
+import { t } from "../i18n";
 import { go } from "../nav";
 import { parseQr } from "../qr";
 import { state } from "../state";
@@ -71,7 +72,7 @@ export function connectPage(): HTMLElement {
     if (err) {
       li.append(h("p", { class: "why", "data-role": "why" }, whatHappened(err)), h("p", { class: "fix", "data-role": "fix" }, advice(err.code).fix));
       const more = detailsOf(err);
-      if (more) li.append(h("details", { class: "detail", "data-role": "details" }, h("summary", {}, "Details"), h("p", {}, more)));
+      if (more) li.append(h("details", { class: "detail", "data-role": "details" }, h("summary", {}, t("details")), h("p", {}, more)));
     }
   };
   const onEvent = (ev: ProgressEvent) => {
@@ -179,8 +180,8 @@ export function connectPage(): HTMLElement {
       "p",
       { class: "lead", "data-role": "lead" },
       state.direct
-        ? `Put ${state.serial || "the device"} in provisioning mode, then press the button. This computer talks to it directly at ${state.direct}, without changing networks.`
-        : `Put ${state.serial || "the device"} in provisioning mode, then press the button. This computer joins the device's network for a moment and comes back by itself.`,
+        ? t("connect-lead-direct", { serial: state.serial || t("the-device"), address: state.direct })
+        : t("connect-lead-softap", { serial: state.serial || t("the-device") }),
     ),
     msgs,
     windowLine,

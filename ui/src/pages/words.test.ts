@@ -24,6 +24,7 @@ vi.mock("../bindings", () => ({
   },
 }));
 
+import { chooseLanguage } from "../i18n";
 import { register, start } from "../nav";
 import { state } from "../state";
 import { confirmPage, signInPage, signUpPage } from "./auth";
@@ -89,6 +90,22 @@ describe("self-hosted accounts say where the code is (issue 17, 8)", () => {
     expect(messages()).toBe(
       "Your account is not confirmed yet. This service sends no e-mail: its administrator reads your code with “provisiond user code ada@example.com”.",
     );
+  });
+
+  it("in Simplified Chinese when chosen in Settings", async () => {
+    chooseLanguage("zh-CN");
+    try {
+      start(app(), "signup");
+      expect(document.querySelector("h1")!.textContent).toBe("创建账户");
+      type("email", "ada@example.com");
+      type("password", "lovelace-1843");
+      type("password2", "lovelace-1843");
+      document.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+      await flush();
+      expect(messages()).toBe("账户已创建。此服务不发送电子邮件：它的管理员用“provisiond user code ada@example.com”查看你的确认码。");
+    } finally {
+      chooseLanguage("system");
+    }
   });
 
   it("an AWS (Cognito) service does send the e-mail", async () => {
