@@ -55,6 +55,13 @@ export function certPage(): HTMLElement {
   });
   const hasCert = state.cert !== null && state.serial !== "";
   const checkBtn = h("button", { type: "button", class: "primary", "data-action": "check-serial" }, hasCert ? t("cert-check-again") : t("cert-check"));
+  // Enter in the serial field checks it, as the button does.
+  serial.input.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter") {
+      ev.preventDefault();
+      checkBtn.click();
+    }
+  });
   const showCert = () => {
     if (state.cert) result.append(h("h2", {}, "Current certificate"), certFacts(state.cert));
   };
