@@ -75,9 +75,9 @@ export function settingsPage(current: BackendView): HTMLElement {
   // AWS
   const aws = current.kind === "aws" ? current : null;
   const outputs = h("input", { type: "file", id: "stack-outputs", name: "stack-outputs", accept: ".json" });
-  const region = field({ label: "Region", name: "region", value: aws?.region ?? "", placeholder: "eu-west-1", validate: v.required("AWS region") });
-  const pool = field({ label: "User pool id", name: "user-pool-id", value: aws?.user_pool_id ?? "", validate: v.required("Cognito user pool id") });
-  const client = field({ label: "App client id", name: "client-id", value: aws?.client_id ?? "", validate: v.required("Cognito app client id") });
+  const region = field({ label: "Region", name: "region", value: aws?.region ?? "", placeholder: "eu-west-1", validate: v.required("v-region-empty") });
+  const pool = field({ label: "User pool id", name: "user-pool-id", value: aws?.user_pool_id ?? "", validate: v.required("v-pool-empty") });
+  const client = field({ label: "App client id", name: "client-id", value: aws?.client_id ?? "", validate: v.required("v-client-empty") });
   const api = field({ label: "API URL", name: "aws-api-url", value: aws?.api_url ?? "", validate: v.url });
   const secret = secretField({ label: "App client secret (only if the client has one)", name: "client-secret", hint: aws?.has_client_secret ? "A secret is stored in the keyring; leave empty to remove it." : "Kept in the system keyring, never in a file." });
   outputs.addEventListener("change", async () => {
