@@ -62,13 +62,13 @@ export function connectPage(): HTMLElement {
   });
 
   const rows = new Map<StepId, HTMLLIElement>();
-  const list = h("ol", { class: "progress", "data-role": "steps" });
+  const list = h("ol", { class: "progress", "data-role": "steps", "aria-live": "polite" });
   for (const s of STEPS) {
     const li = h("li", { "data-step": s.id, "data-state": "pending" }, h("span", { class: "mark", "aria-hidden": "true" }, MARK.pending), h("span", {}, t(s.label)));
     rows.set(s.id, li);
     list.append(li);
   }
-  const outcome = h("div", { "data-role": "outcome" });
+  const outcome = h("div", { "data-role": "outcome", "aria-live": "polite" });
 
   const setStep = (id: StepId, st: "running" | "done" | "failed", detail: string, err?: AppError) => {
     const li = rows.get(id);
