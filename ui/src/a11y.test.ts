@@ -158,6 +158,9 @@ for (const lang of ["en", "zh-CN"] as const) {
       await flush();
       expect(document.querySelector('[data-role="details"]')).not.toBeNull();
       expect(document.querySelector('[role="alert"]')).not.toBeNull();
+      // The live step list and the outcome are announced as they change.
+      expect(document.querySelector('[data-role="steps"]')!.getAttribute("aria-live")).toBe("polite");
+      expect(document.querySelector('[data-role="outcome"]')!.getAttribute("aria-live")).toBe("polite");
       expect(await violations()).toEqual([]);
     });
   });

@@ -161,6 +161,10 @@ pub struct Error {
     pub code: ErrorCode,
     /// What to do about it, for a person.
     pub message: String,
+    /// The underlying library's own text (a TLS alert, an OS error), for `--verbose` and the
+    /// app's "details" disclosure only: never part of the sentence a person reads first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl Error {
@@ -169,7 +173,14 @@ impl Error {
         Self {
             code,
             message: message.into(),
+            detail: None,
         }
+    }
+
+    /// The same error with the library's own text kept apart from the message.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
     }
 
     /// Input refused before any network call.

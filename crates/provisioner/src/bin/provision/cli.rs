@@ -29,6 +29,9 @@ pub struct Args {
     /// Sign in as this account first if not signed in (password from IOTP_PASSWORD).
     #[arg(long, global = true, env = "IOTP_EMAIL")]
     pub email: Option<String>,
+    /// Also print the libraries' own words behind an error (TLS, keyring, OS) and their logs.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -43,12 +46,18 @@ pub enum Command {
         /// E-mail address.
         email: String,
     },
-    /// Confirm an account with the code that was e-mailed.
+    /// Confirm an account with its code (e-mailed, or on a self-hosted service read by its
+    /// administrator with `provisiond user code EMAIL`).
     Confirm {
         /// E-mail address.
         email: String,
         /// The code.
         code: String,
+    },
+    /// Ask for a new confirmation code (the old one stops working).
+    ResendCode {
+        /// E-mail address.
+        email: String,
     },
     /// Sign in (password from IOTP_PASSWORD or a prompt).
     Login {
@@ -276,6 +285,32 @@ async fn ensure_signed_in(p: &Provisioner, email: Option<&str>) -> Result<()> {
     }
 }
 
+/// What to do next after an account error, in `provision` commands (the core's message says
+/// what happened and, for a self-hosted service, where the code is).
+pub fn next_step(e: &Error, email: Option<&str>) -> Option<String> {
+    let email = email.unwrap_or("EMAIL");
+    match e.code {
+        ErrorCode::UserNotConfirmed => Some(format!(
+            "Confirm it with `provision confirm {email} CODE`, then sign in again."
+        )),
+        ErrorCode::BadCode => Some(format!(
+            "Type the code again, or make a new one with `provision resend-code {email}`."
+        )),
+        _ => None,
+    }
+}
+
+/// The e-mail address a command is about, for [`next_step`].
+pub fn account_of(args: &Args) -> Option<String> {
+    match &args.command {
+        Command::Signup { email }
+        | Command::Confirm { email, .. }
+        | Command::ResendCode { email }
+        | Command::Login { email } => Some(email.clone()),
+        _ => args.email.clone(),
+    }
+}
+
 /// Runs one command.
 pub async fn run(args: Args) -> Result<()> {
     let (secrets, notice) = provisioner::secrets::open_default();
@@ -296,11 +331,44 @@ pub async fn run(args: Args) -> Result<()> {
         Command::Signup { email } => {
             let pw = secrets_in::read("IOTP_PASSWORD", "New password")?;
             let next = p.sign_up(&email, &pw).await?;
+            let self_hosted = matches!(
+                p.profile().await.map(|pr| pr.backend),
+                Some(Backend::SelfHosted { .. })
+            );
             output::result(
                 json,
                 &serde_json::json!({"email": email, "next": next}),
+                || match (next, self_hosted) {
+                    (provisioner::auth::SignUpNext::Done, _) => {
+                        format!("Account {email} created: sign in with `provision login {email}`.")
+                    }
+                    (_, true) => format!(
+                        "Account {email} created. This service sends no e-mail: its administrator reads your confirmation code with `provisiond user code {email}`. Then run `provision confirm {email} CODE`."
+                    ),
+                    (_, false) => format!(
+                        "Account {email} created: a confirmation code is on its way to {email}. Then run `provision confirm {email} CODE`."
+                    ),
+                },
+            );
+            Ok(())
+        }
+        Command::ResendCode { email } => {
+            p.resend_code(&email).await?;
+            let self_hosted = matches!(
+                p.profile().await.map(|pr| pr.backend),
+                Some(Backend::SelfHosted { .. })
+            );
+            output::result(
+                json,
+                &serde_json::json!({"email": email, "resent": true}),
                 || {
-                    "Account created: enter the code sent to you with `provision confirm EMAIL CODE`.".into()
+                    if self_hosted {
+                        format!(
+                            "A new code was made; the old one no longer works. Its administrator reads it with `provisiond user code {email}`."
+                        )
+                    } else {
+                        format!("A new code is on its way to {email}; the old one no longer works.")
+                    }
                 },
             );
             Ok(())
@@ -310,7 +378,7 @@ pub async fn run(args: Args) -> Result<()> {
             output::result(
                 json,
                 &serde_json::json!({"email": email, "confirmed": true}),
-                || "Account confirmed: sign in with `provision login EMAIL`.".into(),
+                || format!("Account {email} confirmed: sign in with `provision login {email}`."),
             );
             Ok(())
         }
