@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::device::legacy::{LEGACY_PORT, LEGACY_WARNING, LegacyServer};
+use crate::device::legacy::{LEGACY_LISTEN, LEGACY_PORT, LEGACY_WARNING, LegacyServer};
 use crate::error::{Error, ErrorCode, Result};
 use crate::validate::{Passphrase, Serial, Ssid};
 use crate::wizard::{Ctx, JoinEvidence, Online, Step, last_seen_before, wait_online};
@@ -27,7 +27,7 @@ pub struct LegacyOptions {
 impl Default for LegacyOptions {
     fn default() -> Self {
         Self {
-            listen: SocketAddr::from(([0, 0, 0, 0], LEGACY_PORT)),
+            listen: LEGACY_LISTEN,
             accept_risk: false,
             wait_secs: 60,
         }
