@@ -17,6 +17,7 @@ use super::db::{Db, db_err, now_secs};
 use super::hash_pool::{Admitted, HashPool, HashPoolSize};
 use super::jwt::{ID_TOKEN_SECS, JwtKeys};
 use super::random;
+use super::sign_outs::SignOuts;
 use crate::accounts::Accounts;
 use crate::dto::Tokens;
 use crate::error::{ApiError, ErrorCode};
@@ -39,6 +40,7 @@ pub struct LocalAccounts {
     db: Arc<Db>,
     keys: Arc<JwtKeys>,
     pool: HashPool,
+    sign_outs: Option<Arc<SignOuts>>,
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -141,7 +143,21 @@ impl LocalAccounts {
             db,
             keys,
             pool: HashPool::new(size),
+            sign_outs: None,
         }
+    }
+
+    /// Also voids every ID token of an account when it signs out or resets its password.
+    pub fn voiding_tokens_in(mut self, sign_outs: Arc<SignOuts>) -> Self {
+        self.sign_outs = Some(sign_outs);
+        self
+    }
+
+    fn void_tokens(&self, email: &str) -> Result<(), ApiError> {
+        if let Some(s) = &self.sign_outs {
+            s.record(email)?;
+        }
+        Ok(())
     }
 
     /// Counts one attempt under `key` before it is checked, in one SQL statement, so parallel
@@ -460,6 +476,7 @@ impl Accounts for LocalAccounts {
             tx.commit().map_err(|e| ApiError::from(db_err(e)))?;
         }
         self.clear_attempts(&format!("signin:{email}"))?;
+        self.void_tokens(&email)?;
         Ok(())
     }
 
@@ -471,6 +488,7 @@ impl Accounts for LocalAccounts {
                 params![caller.user_id.0],
             )
             .map_err(|e| ApiError::from(db_err(e)))?;
+        self.void_tokens(&caller.user_id.0)?;
         Ok(())
     }
 }

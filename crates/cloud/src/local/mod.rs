@@ -15,5 +15,6 @@ pub mod pid_file;
 pub mod random;
 pub mod rate_limit;
 pub mod server;
+pub mod sign_outs;
 pub mod store;
 pub mod tls;

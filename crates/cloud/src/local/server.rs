@@ -21,6 +21,7 @@ use super::files;
 use super::hash_pool::HashPoolSize;
 use super::jwt::{JwtAuthenticator, JwtKeys};
 use super::rate_limit::{FORGET_EVERY, Limiter, RateLimits, rate_limit};
+use super::sign_outs::SignOuts;
 use super::store::SqliteStore;
 use super::{mqtt_watch, pid_file, tls};
 use crate::backend::{BackendError, BrokerInfo};
@@ -150,16 +151,19 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         Some(broker.clone()),
         info,
     );
-    let authenticator = Arc::new(JwtAuthenticator::new(keys.clone()));
+    let sign_outs = Arc::new(SignOuts::load(data.db.clone())?);
+    let authenticator = Arc::new(JwtAuthenticator::with_sign_outs(
+        keys.clone(),
+        sign_outs.clone(),
+    ));
     let state = AppState::new(
         Arc::new(store),
         Arc::new(authority),
         authenticator.clone(),
-        Some(Arc::new(LocalAccounts::with_pool(
-            data.db.clone(),
-            keys,
-            opts.hash_pool,
-        ))),
+        Some(Arc::new(
+            LocalAccounts::with_pool(data.db.clone(), keys, opts.hash_pool)
+                .voiding_tokens_in(sign_outs),
+        )),
     );
     let limiter = Limiter::new(opts.rates, authenticator);
     let forget = {
