@@ -138,13 +138,16 @@ impl JwtKeys {
 /// How many verified tokens the authenticator remembers.
 const CACHE_LEN: usize = 4096;
 
+/// A verified token's (sub, email, exp, auth_ms).
+type Verified = (String, String, i64, i64);
+
 /// The self-hosted [`Authenticator`]: our own ID tokens. A client sends the same token with
 /// every request for an hour, so verified tokens are remembered (by SHA-256, with their
 /// expiry, which is still checked on every request) instead of verifying the signature again.
 pub struct JwtAuthenticator {
     keys: std::sync::Arc<JwtKeys>,
     sign_outs: Option<std::sync::Arc<super::sign_outs::SignOuts>>,
-    verified: std::sync::Mutex<std::collections::HashMap<[u8; 32], (String, String, i64, i64)>>,
+    verified: std::sync::Mutex<std::collections::HashMap<[u8; 32], Verified>>,
 }
 
 impl JwtAuthenticator {
