@@ -129,6 +129,9 @@ pub struct ApiError {
     pub code: ErrorCode,
     /// What went wrong, for people.
     pub message: String,
+    /// Seconds after which a retry may succeed (`Retry-After`), for 429 and 503.
+    #[serde(skip)]
+    pub retry_after_s: Option<u64>,
 }
 
 impl ApiError {
@@ -137,17 +140,32 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            retry_after_s: None,
         }
+    }
+
+    /// The same error with a `Retry-After: secs` header.
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_s = Some(secs.max(1));
+        self
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.code.status();
-        if status.is_server_error() {
+        // Shed load (503 with Retry-After) is expected under a flood: no error line per request.
+        if status.is_server_error() && self.retry_after_s.is_none() {
             tracing::error!(code = ?self.code, message = %self.message, "request failed");
         }
-        (status, Json(self)).into_response()
+        let retry = self.retry_after_s;
+        let mut response = (status, Json(self)).into_response();
+        if let Some(secs) = retry {
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+        }
+        response
     }
 }
 

@@ -23,11 +23,24 @@ pub fn document() -> Value {
             ("409", "another provisioning of this device is running"),
             ("413", "body over 64 KiB"),
             ("415", "body is not JSON"),
-            ("429", "too many attempts"),
+            (
+                "429",
+                "too many attempts or requests (per IP address or per account)",
+            ),
             ("500", "back end failure"),
-            ("503", "back end unavailable"),
+            (
+                "503",
+                "back end unavailable, or the service is shedding load",
+            ),
         ] {
-            m.insert(s.into(), err(d));
+            let mut response = err(d);
+            if matches!(s, "429" | "503") {
+                response["headers"] = json!({"Retry-After": {
+                    "description": "seconds after which a retry may succeed",
+                    "schema": {"type": "integer", "minimum": 1}
+                }});
+            }
+            m.insert(s.into(), response);
         }
         Value::Object(m)
     };

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::device::legacy::{LEGACY_PORT, LEGACY_WARNING, LegacyServer};
+use crate::device::legacy::{LEGACY_LISTEN, LEGACY_WARNING, LegacyServer};
 use crate::error::{Error, ErrorCode, Result};
 use crate::validate::{Passphrase, Serial, Ssid};
 use crate::wizard::{Ctx, JoinEvidence, Online, Step, last_seen_before, wait_online};
@@ -16,7 +16,7 @@ use crate::wizard::{Ctx, JoinEvidence, Online, Step, last_seen_before, wait_onli
 /// How to run the legacy mode.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LegacyOptions {
-    /// Where the TLS server listens for the device (port [`LEGACY_PORT`] on a real SoftAP).
+    /// Where the TLS server listens for the device (port [`crate::device::legacy::LEGACY_PORT`] on a real SoftAP).
     pub listen: SocketAddr,
     /// The user read [`LEGACY_WARNING`] and chose this mode; nothing is sent without it.
     pub accept_risk: bool,
@@ -27,7 +27,7 @@ pub struct LegacyOptions {
 impl Default for LegacyOptions {
     fn default() -> Self {
         Self {
-            listen: SocketAddr::from(([0, 0, 0, 0], LEGACY_PORT)),
+            listen: LEGACY_LISTEN,
             accept_risk: false,
             wait_secs: 60,
         }
@@ -117,6 +117,9 @@ mod tests {
             ..LegacyOptions::default()
         };
         assert!(check_consent(&ok).is_ok());
-        assert_eq!(LegacyOptions::default().listen.port(), LEGACY_PORT);
+        assert_eq!(
+            LegacyOptions::default().listen.port(),
+            crate::device::legacy::LEGACY_PORT
+        );
     }
 }

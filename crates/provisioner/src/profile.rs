@@ -88,15 +88,22 @@ impl Backend {
         }
     }
 
-    /// Checks URLs and ids so a typo is reported now, not at the first request.
+    /// Checks URLs and ids so a typo is reported now, not at the first request; `http://` is
+    /// refused unless the host is this machine.
     pub fn validate(&self) -> Result<()> {
         let check_url = |u: &str| -> Result<()> {
             let parsed = url::Url::parse(u)
                 .map_err(|e| Error::invalid(format!("\"{u}\" is not a URL: {e}.")))?;
-            if !matches!(parsed.scheme(), "https" | "http") {
-                return Err(Error::invalid(format!("\"{u}\" must start with https://.")));
+            match parsed.scheme() {
+                "https" => Ok(()),
+                // Plain HTTP would send passwords and tokens in clear over the network; only a
+                // server on this machine (a local test or a TLS-terminating proxy) may use it.
+                "http" if is_loopback(&parsed) => Ok(()),
+                "http" => Err(Error::invalid(format!(
+                    "\"{u}\" uses plain http://, which would send your password and tokens unencrypted; use https:// (http:// is accepted only for this machine: 127.0.0.1, ::1 or localhost)."
+                ))),
+                _ => Err(Error::invalid(format!("\"{u}\" must start with https://."))),
             }
-            Ok(())
         };
         match self {
             Self::Aws {
@@ -161,6 +168,16 @@ impl Backend {
         };
         b.validate()?;
         Ok(b)
+    }
+}
+
+/// Whether a URL's host is this machine (127.0.0.0/8, ::1 or `localhost`).
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
     }
 }
 
@@ -321,6 +338,43 @@ impl Profiles {
 mod tests {
     use super::*;
     use crate::secrets::MemoryStore;
+
+    #[test]
+    fn plain_http_is_refused_except_to_this_machine() {
+        let self_hosted = |url: &str| Backend::SelfHosted {
+            url: url.into(),
+            ca_path: None,
+        };
+        for bad in [
+            "http://192.168.1.10:8443",
+            "http://provisioner.example.com",
+            "http://127.0.0.1.example.com",
+            "http://[::ffff:10.0.0.1]:8443",
+        ] {
+            let e = self_hosted(bad).validate().unwrap_err();
+            assert!(e.to_string().contains("https://"), "{bad}: {e}");
+        }
+        for good in [
+            "https://provisioner.example.com",
+            "http://127.0.0.1:8443",
+            "http://127.9.8.7",
+            "http://[::1]:8443",
+            "http://localhost:8443",
+        ] {
+            self_hosted(good)
+                .validate()
+                .unwrap_or_else(|e| panic!("{good}: {e}"));
+        }
+        let aws = Backend::Aws {
+            region: "eu-west-1".into(),
+            user_pool_id: "eu-west-1_AbC".into(),
+            client_id: "c".into(),
+            api_url: "http://api.example.com/prod".into(),
+            has_client_secret: false,
+            cognito_endpoint: None,
+        };
+        assert!(aws.validate().is_err());
+    }
 
     #[test]
     fn stack_outputs_in_describe_stacks_shape() {

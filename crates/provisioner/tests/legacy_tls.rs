@@ -95,3 +95,43 @@ async fn no_device_times_out_with_a_clear_message() {
     assert_eq!(e.code, ErrorCode::Unreachable);
     assert!(e.message.contains("lab firmware"));
 }
+
+#[tokio::test]
+async fn every_interface_is_refused_and_the_default_is_the_softap_address() {
+    for any in ["0.0.0.0:0", "[::]:0"] {
+        let e = LegacyServer::bind(any.parse().unwrap()).await.err();
+        let e = e.unwrap_or_else(|| panic!("the legacy listener bound {any}"));
+        assert_eq!(e.code, ErrorCode::InvalidInput, "{e:?}");
+        assert!(e.message.contains("192.168.4.2"), "{}", e.message);
+    }
+    let default = provisioner::legacy_flow::LegacyOptions::default().listen;
+    assert_eq!(default.to_string(), "192.168.4.2:7070");
+    // The SoftAP address does not exist on this machine yet; binding before the join works.
+    let early = LegacyServer::bind("192.168.4.2:0".parse().unwrap()).await;
+    assert!(early.is_ok(), "{:?}", early.err());
+}
+
+#[tokio::test]
+async fn one_transfer_then_nothing_listens() {
+    let server = LegacyServer::bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let addr = server.local_addr();
+    let cert = server.certificate_der().to_vec();
+    let push = tokio::spawn(async move {
+        server
+            .push(
+                KEY,
+                CERT,
+                &Ssid::parse("HomeWiFi").unwrap(),
+                &Passphrase::parse("correct horse").unwrap(),
+                Duration::from_secs(10),
+            )
+            .await
+    });
+    assert!(!device_reads(addr, cert).await.is_empty());
+    push.await.unwrap().unwrap();
+    // A second peer (someone else on the network) finds no listener.
+    let second = tokio::net::TcpStream::connect(addr).await;
+    assert!(second.is_err(), "a second peer could connect");
+}

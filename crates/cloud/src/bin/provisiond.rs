@@ -2,12 +2,16 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use cloud::local::accounts::LocalAccounts;
 use cloud::local::authority::{publish_crl, revoke};
+use cloud::local::conn_limits::ConnLimits;
+use cloud::local::hash_pool::HashPoolSize;
 use cloud::local::jwt::JwtKeys;
+use cloud::local::rate_limit::RateLimits;
 use cloud::local::server::{DataDir, ServeOptions, serve, signal_running_server};
 use cloud::local::store::SqliteStore;
 use cloud::serial::Serial;
@@ -47,6 +51,32 @@ enum Command {
         /// Host name or IP that devices and the app use to reach this machine.
         #[arg(long, default_value = "127.0.0.1")]
         public_host: String,
+        /// Open HTTPS connections at once, all clients together.
+        #[arg(long, default_value_t = ConnLimits::default().max_connections)]
+        max_connections: usize,
+        /// Open HTTPS connections at once from one IP address.
+        #[arg(long, default_value_t = ConnLimits::default().max_per_ip)]
+        max_connections_per_ip: usize,
+        /// Seconds a client has for its TLS handshake, and again for each request head
+        /// (also the idle time after which a kept-alive connection is closed).
+        #[arg(long, default_value_t = ConnLimits::default().header_timeout.as_secs())]
+        header_timeout_secs: u64,
+        /// Seconds one request may take, body upload included.
+        #[arg(long, default_value_t = ConnLimits::default().request_timeout.as_secs())]
+        request_timeout_secs: u64,
+        /// Requests per minute from one IP address on sign-up, sign-in, confirm, refresh,
+        /// resend, forgot, confirm-forgot and /cert (also the burst).
+        #[arg(long, default_value_t = RateLimits::default().per_ip_per_min)]
+        rate_per_ip: u32,
+        /// Requests per minute for one account on the same routes (also the burst).
+        #[arg(long, default_value_t = RateLimits::default().per_account_per_min)]
+        rate_per_account: u32,
+        /// Password hashes computed at once.
+        #[arg(long, default_value_t = HashPoolSize::default().workers)]
+        hash_workers: usize,
+        /// Sign-ins and sign-ups admitted at once (hashing or waiting); more get 503.
+        #[arg(long, default_value_t = HashPoolSize::default().queue)]
+        hash_queue: usize,
     },
     /// Registered serial numbers.
     Serial {
@@ -110,12 +140,35 @@ fn main() -> anyhow::Result<()> {
             mqtt_port,
             mqtt_bind,
             public_host,
+            max_connections,
+            max_connections_per_ip,
+            header_timeout_secs,
+            request_timeout_secs,
+            rate_per_ip,
+            rate_per_account,
+            hash_workers,
+            hash_queue,
         } => rt.block_on(serve(ServeOptions {
             data_dir: cli.data_dir,
             listen,
             mqtt_bind,
             mqtt_port,
             public_host,
+            limits: ConnLimits {
+                max_connections,
+                max_per_ip: max_connections_per_ip,
+                handshake_timeout: Duration::from_secs(header_timeout_secs),
+                header_timeout: Duration::from_secs(header_timeout_secs),
+                request_timeout: Duration::from_secs(request_timeout_secs),
+            },
+            rates: RateLimits {
+                per_ip_per_min: rate_per_ip,
+                per_account_per_min: rate_per_account,
+            },
+            hash_pool: HashPoolSize {
+                workers: hash_workers,
+                queue: hash_queue,
+            },
         })),
         Command::Serial { command } => serial(&cli.data_dir, command),
         Command::Device { command } => device(&cli.data_dir, command),

@@ -1,10 +1,10 @@
-//! Self-hosted accounts: argon2id password hashes, a one-time confirmation code shown by the
-//! admin command `provisiond user code EMAIL` (never logged), ES256 ID tokens, hashed
-//! refresh tokens, and a per-account limit on failed sign-ins.
+//! Self-hosted accounts: argon2id password hashes (in a bounded pool), a one-time code of 8
+//! digits valid 15 minutes and good for 5 tries, shown by the admin command `provisiond user
+//! code EMAIL` (never logged), ES256 ID tokens, hashed refresh tokens, and a per-account limit
+//! on sign-in attempts counted atomically in the database.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -14,25 +14,33 @@ use sha2::{Digest, Sha256};
 
 use super::ca::hex;
 use super::db::{Db, db_err, now_secs};
+use super::hash_pool::{Admitted, HashPool, HashPoolSize};
 use super::jwt::{ID_TOKEN_SECS, JwtKeys};
 use super::random;
+use super::sign_outs::SignOuts;
 use crate::accounts::Accounts;
 use crate::dto::Tokens;
 use crate::error::{ApiError, ErrorCode};
 use crate::identity::Caller;
 
-/// Failed attempts allowed per account within [`WINDOW`].
+/// Sign-in attempts allowed per account within [`WINDOW`] (a success starts the count again).
 pub const MAX_FAILURES: u32 = 5;
 /// The rate-limit window.
 pub const WINDOW: Duration = Duration::from_secs(300);
-const CODE_SECS: i64 = 24 * 3600;
+/// Digits of a confirmation or reset code.
+pub const CODE_DIGITS: u32 = 8;
+/// Lifetime of a code.
+pub const CODE_SECS: i64 = 15 * 60;
+/// Wrong entries a code survives; the next one erases it.
+pub const CODE_TRIES: u32 = 5;
 const REFRESH_SECS: i64 = 30 * 24 * 3600;
 
 /// The account service.
 pub struct LocalAccounts {
     db: Arc<Db>,
     keys: Arc<JwtKeys>,
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    pool: HashPool,
+    sign_outs: Option<Arc<SignOuts>>,
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -72,9 +80,13 @@ fn sha256_hex(s: &str) -> String {
     hex(&Sha256::digest(s.as_bytes()))
 }
 
-/// Argon2id with the crate's default (OWASP) cost, off the async threads.
-async fn hash_password(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || {
+/// Argon2id with the crate's default (OWASP) cost, in the bounded pool.
+async fn hash_password(
+    pool: &HashPool,
+    place: Admitted,
+    password: String,
+) -> Result<String, ApiError> {
+    pool.run(place, move || {
         let mut salt = [0u8; 16];
         random::fill(&mut salt);
         let salt = SaltString::encode_b64(&salt).map_err(internal)?;
@@ -83,12 +95,16 @@ async fn hash_password(password: String) -> Result<String, ApiError> {
             .map(|h| h.to_string())
             .map_err(internal)
     })
-    .await
-    .map_err(internal)?
+    .await?
 }
 
-async fn verify_password(password: String, hash: String) -> Result<bool, ApiError> {
-    tokio::task::spawn_blocking(move || {
+async fn verify_password(
+    pool: &HashPool,
+    place: Admitted,
+    password: String,
+    hash: String,
+) -> Result<bool, ApiError> {
+    pool.run(place, move || {
         // An unreadable stored hash is a failed sign-in, not a server error.
         Ok(PasswordHash::new(&hash).is_ok_and(|parsed| {
             Argon2::default()
@@ -96,8 +112,7 @@ async fn verify_password(password: String, hash: String) -> Result<bool, ApiErro
                 .is_ok()
         }))
     })
-    .await
-    .map_err(internal)?
+    .await?
 }
 
 /// A hash verified when the account does not exist, so timing does not reveal whether it does.
@@ -117,43 +132,71 @@ fn dummy_hash() -> &'static str {
 }
 
 impl LocalAccounts {
-    /// Builds the service.
+    /// Builds the service with a password-hashing pool sized for this machine.
     pub fn new(db: Arc<Db>, keys: Arc<JwtKeys>) -> Self {
+        Self::with_pool(db, keys, HashPoolSize::default())
+    }
+
+    /// Builds the service with a password-hashing pool of `size`.
+    pub fn with_pool(db: Arc<Db>, keys: Arc<JwtKeys>, size: HashPoolSize) -> Self {
         Self {
             db,
             keys,
-            failures: Mutex::new(HashMap::new()),
+            pool: HashPool::new(size),
+            sign_outs: None,
         }
     }
 
-    fn throttled(&self, key: &str) -> Result<(), ApiError> {
-        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((n, since)) = map.get(key)
-            && since.elapsed() < WINDOW
-            && *n >= MAX_FAILURES
-        {
-            return Err(ApiError::new(
-                ErrorCode::TooManyAttempts,
-                "too many failed attempts for this account; wait a few minutes",
-            ));
+    /// Also voids every ID token of an account when it signs out or resets its password.
+    pub fn voiding_tokens_in(mut self, sign_outs: Arc<SignOuts>) -> Self {
+        self.sign_outs = Some(sign_outs);
+        self
+    }
+
+    fn void_tokens(&self, email: &str) -> Result<(), ApiError> {
+        if let Some(s) = &self.sign_outs {
+            s.record(email)?;
         }
         Ok(())
     }
 
-    fn failed(&self, key: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = map.entry(key.to_owned()).or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= WINDOW {
-            *entry = (0, Instant::now());
+    /// Counts one attempt under `key` before it is checked, in one SQL statement, so parallel
+    /// attempts each get their own number and no more than [`MAX_FAILURES`] per window are
+    /// ever checked. Over the limit: 429 with `Retry-After` until the window ends.
+    fn reserve_attempt(&self, key: &str) -> Result<(), ApiError> {
+        let now = now_secs();
+        let window = WINDOW.as_secs() as i64;
+        let (n, since): (i64, i64) = self
+            .db
+            .conn()
+            .query_row(
+                "INSERT INTO attempts (key, n, since) VALUES (?1, 1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET
+                   n = CASE WHEN since <= ?2 - ?3 THEN 1 ELSE n + 1 END,
+                   since = CASE WHEN since <= ?2 - ?3 THEN ?2 ELSE since END
+                 RETURNING n, since",
+                params![key, now, window],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(|e| ApiError::from(db_err(e)))?;
+        if n > i64::from(MAX_FAILURES) {
+            let wait = (since + window - now).max(1) as u64;
+            return Err(ApiError::new(
+                ErrorCode::TooManyAttempts,
+                "too many failed attempts for this account; wait a few minutes",
+            )
+            .with_retry_after(wait));
         }
-        entry.0 += 1;
+        Ok(())
     }
 
-    fn succeeded(&self, key: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(key);
+    /// Clears the attempts counted under `key` (a success).
+    fn clear_attempts(&self, key: &str) -> Result<(), ApiError> {
+        self.db
+            .conn()
+            .execute("DELETE FROM attempts WHERE key = ?1", params![key])
+            .map_err(|e| ApiError::from(db_err(e)))?;
+        Ok(())
     }
 
     fn tokens(&self, email: &str, refresh: Option<String>) -> Result<Tokens, ApiError> {
@@ -199,16 +242,45 @@ impl LocalAccounts {
         })
     }
 
-    /// Whether `code` is the account's pending code (constant-time comparison).
-    fn code_matches(&self, email: &str, code: &str) -> Result<bool, ApiError> {
+    /// Checks `code` against the account's pending code (constant-time comparison). Every
+    /// wrong entry is counted in the database; the [`CODE_TRIES`]th wrong one erases the code,
+    /// so a new one must be asked for (and that is rate-limited).
+    fn check_code(&self, email: &str, code: &str) -> Result<(), ApiError> {
+        use subtle::ConstantTimeEq;
+        let key = format!("code:{email}");
         let pending = self.pending_code(email)?;
-        Ok(pending.as_deref().is_some_and(|p| {
-            p.len() == code.len()
-                && p.bytes()
-                    .zip(code.bytes())
-                    .fold(0u8, |a, (x, y)| a | (x ^ y))
-                    == 0
-        }))
+        let matches = pending
+            .as_deref()
+            .is_some_and(|p| bool::from(p.as_bytes().ct_eq(code.as_bytes())));
+        if matches {
+            return self.clear_attempts(&key);
+        }
+        if pending.is_some() {
+            let tries: i64 = self
+                .db
+                .conn()
+                .query_row(
+                    "INSERT INTO attempts (key, n, since) VALUES (?1, 1, ?2)
+                     ON CONFLICT(key) DO UPDATE SET n = n + 1 RETURNING n",
+                    params![key, now_secs()],
+                    |r| r.get(0),
+                )
+                .map_err(|e| ApiError::from(db_err(e)))?;
+            if tries >= i64::from(CODE_TRIES) {
+                self.db
+                    .conn()
+                    .execute(
+                        "UPDATE users SET code = NULL, code_expires = NULL WHERE email = ?1",
+                        params![email],
+                    )
+                    .map_err(|e| ApiError::from(db_err(e)))?;
+                self.clear_attempts(&key)?;
+            }
+        }
+        Err(ApiError::new(
+            ErrorCode::InvalidCode,
+            "wrong or expired code; after 5 wrong entries a new code must be requested",
+        ))
     }
 
     /// Stores a fresh code for an existing account (`only_unconfirmed`: confirmation codes).
@@ -224,10 +296,11 @@ impl LocalAccounts {
             .conn()
             .execute(
                 sql,
-                params![email, random::digits(6), now_secs() + CODE_SECS],
+                params![email, random::digits(CODE_DIGITS), now_secs() + CODE_SECS],
             )
             .map_err(|e| ApiError::from(db_err(e)))?;
         if n == 1 {
+            self.clear_attempts(&format!("code:{email}"))?;
             tracing::info!(%email, "new code; `provisiond user code EMAIL` shows it");
         }
         Ok(())
@@ -269,8 +342,9 @@ impl Accounts for LocalAccounts {
                 "this e-mail address already has an account",
             ));
         }
-        let hash = hash_password(password.to_owned()).await?;
-        let code = random::digits(6);
+        let place = self.pool.admit()?;
+        let hash = hash_password(&self.pool, place, password.to_owned()).await?;
+        let code = random::digits(CODE_DIGITS);
         let n = self
             .db
             .conn()
@@ -292,23 +366,7 @@ impl Accounts for LocalAccounts {
 
     async fn confirm(&self, email: &str, code: &str) -> Result<(), ApiError> {
         let email = normalize_email(email)?;
-        let key = format!("confirm:{email}");
-        self.throttled(&key)?;
-        let pending = self.pending_code(&email)?;
-        let matches = pending.as_deref().is_some_and(|p| {
-            p.len() == code.len()
-                && p.bytes()
-                    .zip(code.bytes())
-                    .fold(0u8, |a, (x, y)| a | (x ^ y))
-                    == 0
-        });
-        if !matches {
-            self.failed(&key);
-            return Err(ApiError::new(
-                ErrorCode::InvalidCode,
-                "wrong or expired confirmation code",
-            ));
-        }
+        self.check_code(&email, code)?;
         self.db
             .conn()
             .execute(
@@ -316,7 +374,6 @@ impl Accounts for LocalAccounts {
                 params![email],
             )
             .map_err(|e| ApiError::from(db_err(e)))?;
-        self.succeeded(&key);
         Ok(())
     }
 
@@ -328,7 +385,9 @@ impl Accounts for LocalAccounts {
             )
         })?;
         let key = format!("signin:{email}");
-        self.throttled(&key)?;
+        // A place in the hashing pool first: a shed request counts no attempt.
+        let place = self.pool.admit()?;
+        self.reserve_attempt(&key)?;
         let row: Option<(String, bool)> = self
             .db
             .conn()
@@ -340,15 +399,15 @@ impl Accounts for LocalAccounts {
             .optional()
             .map_err(|e| ApiError::from(db_err(e)))?;
         let (hash, confirmed) = row.clone().unwrap_or((dummy_hash().to_owned(), false));
-        let ok = verify_password(password.to_owned(), hash).await? && row.is_some();
+        let ok =
+            verify_password(&self.pool, place, password.to_owned(), hash).await? && row.is_some();
         if !ok {
-            self.failed(&key);
             return Err(ApiError::new(
                 ErrorCode::InvalidCredentials,
                 "wrong e-mail address or password",
             ));
         }
-        self.succeeded(&key);
+        self.clear_attempts(&key)?;
         if !confirmed {
             return Err(ApiError::new(
                 ErrorCode::AccountNotConfirmed,
@@ -396,16 +455,9 @@ impl Accounts for LocalAccounts {
     ) -> Result<(), ApiError> {
         let email = normalize_email(email)?;
         check_password(password)?;
-        let key = format!("confirm:{email}");
-        self.throttled(&key)?;
-        if !self.code_matches(&email, code)? {
-            self.failed(&key);
-            return Err(ApiError::new(
-                ErrorCode::InvalidCode,
-                "wrong or expired code",
-            ));
-        }
-        let hash = hash_password(password.to_owned()).await?;
+        let place = self.pool.admit()?;
+        self.check_code(&email, code)?;
+        let hash = hash_password(&self.pool, place, password.to_owned()).await?;
         {
             // The code came to the account's owner, so it also confirms the address.
             let mut conn = self.db.conn();
@@ -423,8 +475,8 @@ impl Accounts for LocalAccounts {
             .map_err(|e| ApiError::from(db_err(e)))?;
             tx.commit().map_err(|e| ApiError::from(db_err(e)))?;
         }
-        self.succeeded(&key);
-        self.succeeded(&format!("signin:{email}"));
+        self.clear_attempts(&format!("signin:{email}"))?;
+        self.void_tokens(&email)?;
         Ok(())
     }
 
@@ -436,6 +488,7 @@ impl Accounts for LocalAccounts {
                 params![caller.user_id.0],
             )
             .map_err(|e| ApiError::from(db_err(e)))?;
+        self.void_tokens(&caller.user_id.0)?;
         Ok(())
     }
 }

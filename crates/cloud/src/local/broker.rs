@@ -212,6 +212,11 @@ fn logged_since(log: &Path, offset: u64, needle: &str) -> bool {
         && tail.contains(needle)
 }
 
+/// The largest MQTT packet the broker accepts from anyone; a client sending a larger one is
+/// disconnected and its message dropped, so no oversize message (retained or not) reaches
+/// the service's watcher, which accepts up to [`super::mqtt_watch::MAX_INCOMING`].
+pub const MAX_PACKET: usize = 16 * 1024;
+
 fn write_config(dir: &Path, bind: &str, port: u16) -> Result<(), BackendError> {
     let d = dir.display();
     // The user name is the certificate's CN (use_identity_as_username) and becomes the client
@@ -227,6 +232,7 @@ fn write_config(dir: &Path, bind: &str, port: u16) -> Result<(), BackendError> {
 per_listener_settings false
 allow_anonymous false
 persistence false
+max_packet_size {MAX_PACKET}
 user {user}
 log_dest stderr
 log_type error

@@ -50,6 +50,15 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (
     email TEXT NOT NULL,
     expires INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS attempts (
+    key TEXT PRIMARY KEY,
+    n INTEGER NOT NULL,
+    since INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sign_outs (
+    email TEXT PRIMARY KEY,
+    at_ms INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value INTEGER NOT NULL

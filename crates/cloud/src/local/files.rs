@@ -33,3 +33,60 @@ fn write_with_mode(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
 pub fn restrict(path: &Path) -> io::Result<()> {
     fs::set_permissions(path, fs::Permissions::from_mode(0o600))
 }
+
+/// Restricts `dir` to 0700 when it is empty and ours (nothing in it can have leaked yet).
+pub fn tighten_if_empty(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::symlink_metadata(dir)?;
+    // SAFETY: geteuid(2) has no preconditions and cannot fail.
+    let ours = meta.uid() == unsafe { libc::geteuid() };
+    if meta.is_dir() && ours && fs::read_dir(dir)?.next().is_none() {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// The files of the data directory that hold secrets.
+pub const SECRET_FILES: &[&str] = &["ca.key", "jwt.key", "server.key", "provisiond.db"];
+
+/// Checks that `dir` and its secret files belong to this user and that no one else can read,
+/// write or enter them (directory 0700, files 0600 or stricter); the error says how to fix it.
+pub fn check_private(dir: &Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid(2) has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    let check = |path: &Path, fix: &str| -> Result<(), String> {
+        let meta = match fs::symlink_metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        if meta.file_type().is_symlink() {
+            return Err(format!(
+                "{} is a symbolic link; refusing it",
+                path.display()
+            ));
+        }
+        if meta.uid() != me {
+            return Err(format!(
+                "{} belongs to another user (uid {}); refusing it",
+                path.display(),
+                meta.uid()
+            ));
+        }
+        let mode = meta.mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "{} is open to other users (mode {mode:04o}); run `chmod {fix} {}`",
+                path.display(),
+                path.display()
+            ));
+        }
+        Ok(())
+    };
+    check(dir, "700")?;
+    for name in SECRET_FILES {
+        check(&dir.join(name), "600")?;
+    }
+    Ok(())
+}

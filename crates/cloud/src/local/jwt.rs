@@ -46,6 +46,9 @@ pub struct Claims {
     pub exp: i64,
     /// Always "id".
     pub token_use: String,
+    /// When the token was made, Unix milliseconds (a sign-out voids tokens made before it).
+    #[serde(default)]
+    pub auth_ms: i64,
 }
 
 impl JwtKeys {
@@ -79,6 +82,7 @@ impl JwtKeys {
             iat: now,
             exp: now + ID_TOKEN_SECS as i64,
             token_use: "id".into(),
+            auth_ms: super::sign_outs::now_ms(),
         };
         let body =
             serde_json::to_vec(&claims).map_err(|e| BackendError::Internal(e.to_string()))?;
@@ -134,12 +138,16 @@ impl JwtKeys {
 /// How many verified tokens the authenticator remembers.
 const CACHE_LEN: usize = 4096;
 
+/// A verified token's (sub, email, exp, auth_ms).
+type Verified = (String, String, i64, i64);
+
 /// The self-hosted [`Authenticator`]: our own ID tokens. A client sends the same token with
 /// every request for an hour, so verified tokens are remembered (by SHA-256, with their
 /// expiry, which is still checked on every request) instead of verifying the signature again.
 pub struct JwtAuthenticator {
     keys: std::sync::Arc<JwtKeys>,
-    verified: std::sync::Mutex<std::collections::HashMap<[u8; 32], (String, String, i64)>>,
+    sign_outs: Option<std::sync::Arc<super::sign_outs::SignOuts>>,
+    verified: std::sync::Mutex<std::collections::HashMap<[u8; 32], Verified>>,
 }
 
 impl JwtAuthenticator {
@@ -147,7 +155,19 @@ impl JwtAuthenticator {
     pub fn new(keys: std::sync::Arc<JwtKeys>) -> Self {
         Self {
             keys,
+            sign_outs: None,
             verified: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// Verifies with `keys` and refuses tokens made before their account's last sign-out.
+    pub fn with_sign_outs(
+        keys: std::sync::Arc<JwtKeys>,
+        sign_outs: std::sync::Arc<super::sign_outs::SignOuts>,
+    ) -> Self {
+        Self {
+            sign_outs: Some(sign_outs),
+            ..Self::new(keys)
         }
     }
 }
@@ -165,8 +185,8 @@ impl Authenticator for JwtAuthenticator {
             .unwrap_or_else(|p| p.into_inner())
             .get(&digest)
             .cloned();
-        let (sub, email) = match cached {
-            Some((sub, email, exp)) if exp > now => (sub, email),
+        let (sub, email, auth_ms) = match cached {
+            Some((sub, email, exp, auth_ms)) if exp > now => (sub, email, auth_ms),
             _ => {
                 let claims = self.keys.verify(token, now)?;
                 let mut cache = self.verified.lock().unwrap_or_else(|p| p.into_inner());
@@ -175,11 +195,26 @@ impl Authenticator for JwtAuthenticator {
                 }
                 cache.insert(
                     digest,
-                    (claims.sub.clone(), claims.email.clone(), claims.exp),
+                    (
+                        claims.sub.clone(),
+                        claims.email.clone(),
+                        claims.exp,
+                        claims.auth_ms,
+                    ),
                 );
-                (claims.sub, claims.email)
+                (claims.sub, claims.email, claims.auth_ms)
             }
         };
+        if self
+            .sign_outs
+            .as_ref()
+            .is_some_and(|s| s.voids(&sub, auth_ms))
+        {
+            return Err(ApiError::new(
+                ErrorCode::InvalidToken,
+                "this session was signed out; sign in again",
+            ));
+        }
         Ok(Caller {
             user_id: UserId(sub),
             email: Some(email),

@@ -11,6 +11,12 @@ use super::ca::SERVICE_CLIENT_CN;
 use super::store::SqliteStore;
 use crate::serial::Serial;
 
+/// The largest packet the watcher reads: above the broker's own limit
+/// ([`super::broker::MAX_PACKET`]), so nothing the broker forwards can make the watcher's
+/// connection fail (rumqttc's default, 10 KiB, did: a retained hello over it was delivered
+/// again on every reconnect and no other hello was read any more).
+pub const MAX_INCOMING: usize = 4 * super::broker::MAX_PACKET;
+
 /// The topic filter of device hellos.
 pub const HELLO_FILTER: &str = "devices/+/hello";
 
@@ -38,6 +44,7 @@ pub fn spawn(
         let mut opts = MqttOptions::new(SERVICE_CLIENT_CN, host, port);
         opts.set_keep_alive(Duration::from_secs(30));
         opts.set_clean_session(true);
+        opts.set_max_packet_size(MAX_INCOMING, 4096);
         opts.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(tls)));
         let (client, mut events) = AsyncClient::new(opts, 64);
         loop {

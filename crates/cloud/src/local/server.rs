@@ -15,11 +15,15 @@ use super::accounts::LocalAccounts;
 use super::authority::{LocalAuthority, publish_crl};
 use super::broker::{Broker, free_port};
 use super::ca::{LocalCa, SERVICE_CLIENT_CN};
+use super::conn_limits::ConnLimits;
 use super::db::Db;
 use super::files;
+use super::hash_pool::HashPoolSize;
 use super::jwt::{JwtAuthenticator, JwtKeys};
+use super::rate_limit::{FORGET_EVERY, Limiter, RateLimits, rate_limit};
+use super::sign_outs::SignOuts;
 use super::store::SqliteStore;
-use super::{mqtt_watch, tls};
+use super::{mqtt_watch, pid_file, tls};
 use crate::backend::{BackendError, BrokerInfo};
 use crate::router::{AppState, router};
 
@@ -37,6 +41,12 @@ pub struct ServeOptions {
     /// Host name or IP devices and apps use to reach this machine (in certificates and in
     /// `mqttHost`).
     pub public_host: String,
+    /// Connection caps and timers of the HTTPS API.
+    pub limits: ConnLimits,
+    /// Request rates per IP address and per account.
+    pub rates: RateLimits,
+    /// Size of the password-hashing pool.
+    pub hash_pool: HashPoolSize,
 }
 
 /// The JSON ready line printed on stdout once everything listens.
@@ -61,7 +71,10 @@ pub struct DataDir {
 }
 
 impl DataDir {
-    /// Opens (creating on first use) the data directory, mode 0700.
+    /// Opens (creating on first use) the data directory, mode 0700; an empty directory made
+    /// by someone else's `mkdir` is restricted to 0700 as if we had made it. A directory with
+    /// content, or a secret file, that other users can reach, or that another user owns, is
+    /// refused.
     pub fn open(dir: &Path) -> Result<Self, BackendError> {
         use std::os::unix::fs::DirBuilderExt;
         if !dir.exists() {
@@ -71,6 +84,9 @@ impl DataDir {
                 .create(dir)
                 .map_err(|e| BackendError::Internal(format!("creating {}: {e}", dir.display())))?;
         }
+        files::tighten_if_empty(dir)
+            .map_err(|e| BackendError::Internal(format!("{}: {e}", dir.display())))?;
+        files::check_private(dir).map_err(BackendError::Internal)?;
         let db = Arc::new(Db::open(dir)?);
         let ca = Arc::new(LocalCa::load_or_create(dir)?);
         Ok(Self {
@@ -135,22 +151,39 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         Some(broker.clone()),
         info,
     );
+    let sign_outs = Arc::new(SignOuts::load(data.db.clone())?);
+    let authenticator = Arc::new(JwtAuthenticator::with_sign_outs(
+        keys.clone(),
+        sign_outs.clone(),
+    ));
     let state = AppState::new(
         Arc::new(store),
         Arc::new(authority),
-        Arc::new(JwtAuthenticator::new(keys.clone())),
-        Some(Arc::new(LocalAccounts::new(data.db.clone(), keys))),
+        authenticator.clone(),
+        Some(Arc::new(
+            LocalAccounts::with_pool(data.db.clone(), keys, opts.hash_pool)
+                .voiding_tokens_in(sign_outs),
+        )),
     );
-    let app = router(state);
+    let limiter = Limiter::new(opts.rates, authenticator);
+    let forget = {
+        let limiter = limiter.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(FORGET_EVERY);
+            loop {
+                every.tick().await;
+                limiter.forget_idle();
+            }
+        })
+    };
+    let app = router(state).layer(axum::middleware::from_fn_with_state(limiter, rate_limit));
+    let app = with_deadlines(app, opts.limits);
     let listener = TcpListener::bind(opts.listen).await?;
     let addr = listener.local_addr()?;
     let https = tls::server_config(server_cert.der.clone(), server_key.serialize_der())?;
-    let server = tokio::spawn(tls::serve(listener, https, app));
+    let server = tokio::spawn(tls::serve(listener, https, app, opts.limits));
 
-    files::write_public(
-        &dir.join("provisiond.pid"),
-        std::process::id().to_string().as_bytes(),
-    )?;
+    pid_file::write(&dir)?;
     let api_host = if addr.ip().is_unspecified() {
         opts.public_host.clone()
     } else {
@@ -186,11 +219,37 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         }
     }
     server.abort();
+    forget.abort();
     watcher.abort();
     broker.stop().await;
-    let _ = std::fs::remove_file(dir.join("provisiond.pid"));
+    pid_file::remove(&dir);
     tracing::info!("provisiond stopped");
     Ok(())
+}
+
+/// Bounds how long one request may take: the body must keep arriving (no gap longer than the
+/// head timeout, tower-http's body timeout) and the whole request must be answered within
+/// `request_timeout`, else 503 `unavailable` with `Retry-After`, so a client trickling its body
+/// holds its connection for a bounded time only.
+fn with_deadlines(app: axum::Router, limits: ConnLimits) -> axum::Router {
+    let total = limits.request_timeout;
+    app.layer(axum::middleware::from_fn(
+        move |req: axum::extract::Request, next: axum::middleware::Next| async move {
+            use axum::response::IntoResponse;
+            match tokio::time::timeout(total, next.run(req)).await {
+                Ok(response) => response,
+                Err(_) => crate::error::ApiError::new(
+                    crate::error::ErrorCode::Unavailable,
+                    "the request took too long",
+                )
+                .with_retry_after(1)
+                .into_response(),
+            }
+        },
+    ))
+    .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+        limits.header_timeout,
+    ))
 }
 
 /// Starts mosquitto; with port 0, on a free port, trying again on another one if the port was
@@ -210,14 +269,11 @@ async fn start_broker(dir: &Path, opts: &ServeOptions) -> Result<Broker, Backend
 }
 
 /// Tells a running `provisiond serve` on `dir` to re-read revocations (SIGHUP).
-/// Returns false when none is running.
+/// Returns false when none is running, or the pid file names a process that is not it.
 pub fn signal_running_server(dir: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(dir.join("provisiond.pid")) else {
+    let Some(pid) = pid_file::running_server(dir) else {
         return false;
     };
-    let Ok(pid) = text.trim().parse::<i32>() else {
-        return false;
-    };
-    // SAFETY: plain kill(2) on a pid we read; a stale pid yields ESRCH, reported as false.
+    // SAFETY: kill(2) on a pid just checked to be a live provisiond (start time + executable).
     unsafe { libc::kill(pid, libc::SIGHUP) == 0 }
 }

@@ -1,16 +1,18 @@
 //! TLS for the HTTPS API and for the service's own MQTT client, with rustls on aws-lc.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::{ClientConfig, RootCertStore, ServerConfig};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
+use super::conn_limits::{ConnCounter, ConnLimits};
 use crate::backend::BackendError;
 
 fn internal(what: &str, e: impl std::fmt::Display) -> BackendError {
@@ -68,12 +70,15 @@ pub fn client_config(
     Ok(Arc::new(cfg))
 }
 
-/// Serves `app` over TLS on `listener` until the task is dropped. A client that does not
-/// finish its handshake within 10 s is dropped, so idle sockets cannot pile up.
-pub async fn serve(listener: TcpListener, tls: Arc<ServerConfig>, app: Router) {
+/// Serves `app` over TLS on `listener` until the task is dropped, within `limits`: a
+/// connection over the global or per-IP cap is closed right after `accept` (before any TLS
+/// work), a client that does not finish its handshake or its request head in time is dropped,
+/// and a kept-alive connection idle for the head timeout is closed.
+pub async fn serve(listener: TcpListener, tls: Arc<ServerConfig>, app: Router, limits: ConnLimits) {
     let acceptor = TlsAcceptor::from(tls);
+    let counter = ConnCounter::new(limits);
     loop {
-        let (tcp, _) = match listener.accept().await {
+        let (tcp, peer) = match listener.accept().await {
             Ok(c) => c,
             Err(e) => {
                 // EMFILE and friends: back off instead of spinning.
@@ -82,19 +87,38 @@ pub async fn serve(listener: TcpListener, tls: Arc<ServerConfig>, app: Router) {
                 continue;
             }
         };
+        let Some(slot) = counter.admit(peer.ip()) else {
+            tracing::debug!(peer = %peer.ip(), "connection refused: connection cap reached");
+            drop(tcp);
+            continue;
+        };
         let _ = tcp.set_nodelay(true);
         let acceptor = acceptor.clone();
         let app = app.clone();
         tokio::spawn(async move {
+            let _slot = slot;
             let Ok(Ok(stream)) =
-                tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
+                tokio::time::timeout(limits.handshake_timeout, acceptor.accept(tcp)).await
             else {
                 return;
             };
+            let ip = PeerIp(peer.ip());
+            let app = tower::ServiceBuilder::new()
+                .map_request(move |mut req: http::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(ip);
+                    req
+                })
+                .service(app);
             let service = TowerToHyperService::new(app);
             let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_timeout)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
         });
     }
 }
+
+/// The TCP peer's address of a request, for per-IP limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerIp(pub IpAddr);

@@ -35,6 +35,11 @@ fn require_mosquitto() {
 impl Server {
     /// Starts provisiond on free ports over `dir` and waits for its ready line.
     pub fn start(dir: &Path) -> Server {
+        Self::start_with(dir, &[])
+    }
+
+    /// As [`Server::start`], with extra `serve` arguments (limits, timers).
+    pub fn start_with(dir: &Path, extra: &[&str]) -> Server {
         require_mosquitto();
         let mut child = Command::new(BIN)
             .args([
@@ -46,6 +51,7 @@ impl Server {
                 "--data-dir",
             ])
             .arg(dir)
+            .args(extra)
             .env("PROVISIOND_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -195,7 +201,7 @@ pub fn csr(cn: &str, key: &KeyPair) -> String {
     params.serialize_request(key).unwrap().pem().unwrap()
 }
 
-fn der_of(pem: &str) -> Vec<u8> {
+pub fn der_of(pem: &str) -> Vec<u8> {
     x509_parser::pem::parse_x509_pem(pem.as_bytes())
         .unwrap()
         .1

@@ -22,6 +22,45 @@ pub const LEGACY_PORT: u16 = 7070;
 /// The warning to show before using the legacy mode.
 pub const LEGACY_WARNING: &str = "Legacy mode sends the device's private key and your Wi-Fi passphrase to whatever connects first, without authentication. Use it only for devices flashed with the seed lab firmware, on a network you control.";
 
+/// Where the host listens by default: the address an ESP32 SoftAP's DHCP server gives its
+/// first client (the SoftAP itself is 192.168.4.1).
+pub const LEGACY_LISTEN: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
+    std::net::Ipv4Addr::new(192, 168, 4, 2),
+    LEGACY_PORT,
+));
+
+/// A listener on `addr` with a backlog of one (one device, one transfer).
+fn listen_one(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let on: libc::c_int = 1;
+        let (level, name) = match addr {
+            SocketAddr::V4(_) => (libc::IPPROTO_IP, libc::IP_FREEBIND),
+            SocketAddr::V6(_) => (libc::IPPROTO_IPV6, libc::IPV6_FREEBIND),
+        };
+        // SAFETY: setsockopt(2) on a socket we own, with a c_int option value of the right size.
+        let rc = unsafe {
+            libc::setsockopt(
+                socket.as_raw_fd(),
+                level,
+                name,
+                (&on as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if rc != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    socket.bind(addr)?;
+    socket.listen(1)
+}
+
 /// Name in the per-session certificate.
 pub const LEGACY_SERVER_NAME: &str = "iot-provisioner-legacy";
 
@@ -38,8 +77,17 @@ fn tls_err(e: impl std::fmt::Display) -> Error {
 
 impl LegacyServer {
     /// Listens on `addr` (port [`LEGACY_PORT`] on a real SoftAP) with a fresh self-signed
-    /// certificate.
+    /// certificate. `addr` must be this computer's own address on the device's network
+    /// ([`LEGACY_LISTEN`] on an ESP32 SoftAP): an unspecified address (0.0.0.0, ::) would offer
+    /// the key to every network the computer is on, so it is refused. The address may not
+    /// exist yet (the host joins the SoftAP after binding): on Linux the socket is bound with
+    /// `IP_FREEBIND`.
     pub async fn bind(addr: SocketAddr) -> Result<Self> {
+        if addr.ip().is_unspecified() {
+            return Err(Error::invalid(format!(
+                "The legacy listener must be bound to this computer's address on the device's network (for an ESP32 SoftAP {LEGACY_LISTEN}), not to {addr}, which would hand the device's private key to anyone on any network this computer is on."
+            )));
+        }
         let certified = rcgen::generate_simple_self_signed(vec![LEGACY_SERVER_NAME.to_owned()])
             .map_err(tls_err)?;
         let cert_der = certified.cert.der().to_vec();
@@ -53,7 +101,7 @@ impl LegacyServer {
         .with_no_client_auth()
         .with_single_cert(vec![cert_der.clone().into()], key)
         .map_err(tls_err)?;
-        let listener = TcpListener::bind(addr).await.map_err(|e| {
+        let listener = listen_one(addr).map_err(|e| {
             Error::new(
                 ErrorCode::Link,
                 format!("Cannot listen on {addr} for the legacy device: {e}"),
@@ -78,7 +126,9 @@ impl LegacyServer {
         &self.cert_der
     }
 
-    /// Waits for one device, writes the credentials, closes. Returns the device's address.
+    /// Waits up to `wait` for one device, writes the credentials, closes. One shot: the
+    /// listener is consumed, so after one connection (or the wait) nothing listens any more.
+    /// Returns the device's address.
     pub async fn push(
         self,
         private_key_pem: &str,

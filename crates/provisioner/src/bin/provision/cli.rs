@@ -172,9 +172,14 @@ pub struct DeviceArgs {
     /// The device's network name (default PROV_ + last 4 of the serial).
     #[arg(long)]
     pub softap: Option<String>,
-    /// The QR payload printed on the device (JSON); gives the network name and PoP.
-    #[arg(long, env = "IOTP_QR")]
-    pub qr: Option<String>,
+    /// Use the QR payload printed on the device (JSON, gives the network name and PoP), read
+    /// from IOTP_QR or asked for: it holds the PoP, so it is never taken from the command line,
+    /// where every local user could read it.
+    #[arg(long)]
+    pub qr: bool,
+    /// Read the QR payload from this file ("-": standard input) instead.
+    #[arg(long, conflicts_with = "qr")]
+    pub qr_file: Option<std::path::PathBuf>,
     /// Accept a device with no session encryption (security 0): bench use only.
     #[arg(long)]
     pub allow_insecure: bool,
@@ -217,17 +222,46 @@ pub struct RunArgs {
     /// Seed lab legacy mode, for devices running the lab firmware (explicit opt-in): the
     /// device connects to this computer over TLS and receives a cloud-made private key, its
     /// certificate and the Wi-Fi settings without any authentication. No PoP is used.
-    #[arg(long, conflicts_with_all = ["cloud_key", "allow_insecure", "qr"])]
+    #[arg(long, conflicts_with_all = ["cloud_key", "allow_insecure", "qr", "qr_file"])]
     pub legacy: bool,
-    /// Where to listen for the legacy device (its firmware connects to port 7070).
-    #[arg(long, default_value = "0.0.0.0:7070", requires = "legacy")]
+    /// Where to listen for the legacy device: this computer's address on the device's
+    /// network (its firmware connects to port 7070); never every interface.
+    #[arg(long, default_value = "192.168.4.2:7070", requires = "legacy")]
     pub legacy_listen: std::net::SocketAddr,
 }
 
 impl DeviceArgs {
+    /// The QR payload text, from `--qr-file`, or with `--qr` from IOTP_QR or a prompt.
+    fn qr_payload(&self) -> Result<Option<String>> {
+        if let Some(path) = &self.qr_file {
+            let text = if path.as_os_str() == "-" {
+                let mut t = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut t)
+                    .map(|_| t)
+                    .map_err(|e| Error::invalid(format!("Cannot read the QR payload: {e}")))?
+            } else {
+                std::fs::read_to_string(path).map_err(|e| {
+                    Error::invalid(format!(
+                        "Cannot read the QR payload {}: {e}",
+                        path.display()
+                    ))
+                })?
+            };
+            return Ok(Some(text.trim().to_owned()));
+        }
+        if self.qr || std::env::var_os("IOTP_QR").is_some() {
+            return secrets_in::read("IOTP_QR", "QR payload printed on the device").map(Some);
+        }
+        Ok(None)
+    }
+
     /// The target, reading the PoP from IOTP_POP / the QR payload / a prompt.
     pub fn target(&self, serial: Option<&str>) -> Result<Target> {
-        let qr = self.qr.as_deref().map(QrPayload::parse).transpose()?;
+        let qr = self
+            .qr_payload()?
+            .as_deref()
+            .map(QrPayload::parse)
+            .transpose()?;
         let softap = match (&self.softap, &qr, serial) {
             (Some(s), _, _) => s.clone(),
             (None, Some(q), _) => q.name.clone(),
