@@ -12,9 +12,12 @@ extern crate std;
 
 pub mod csr;
 pub mod device;
+pub mod factory;
 pub mod hal;
+pub mod link;
 pub mod mem_flash;
 mod rng;
+pub mod sim_mqtt;
 pub mod sim_radio;
 pub mod store;
 
