@@ -55,7 +55,8 @@ const FACTORY_MAX: usize = 4096;
 static HEAP: MeteredHeap = MeteredHeap::empty();
 
 static mut HEAP_MEM: [u8; HEAP_SIZE] = [0; HEAP_SIZE];
-static mut FLASH_MEM: [u8; FLASH_SIZE] = [0xFF; FLASH_SIZE];
+// Zeroed (in .bss, not in the image): `load_flash` fills it from the host file before use.
+static mut FLASH_MEM: [u8; FLASH_SIZE] = [0; FLASH_SIZE];
 
 /// The credential store's flash: RAM, written through to the host's image file after every
 /// erase and write. When the power budget given on the command line runs out, the board
