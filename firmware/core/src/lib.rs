@@ -20,6 +20,7 @@ mod rng;
 pub mod sim_mqtt;
 pub mod sim_radio;
 pub mod store;
+pub mod word_flash;
 
 pub use device::{Device, DeviceConfig, Event, Hardware, Phase, Response};
 #[cfg(feature = "std")]

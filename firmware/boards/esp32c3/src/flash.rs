@@ -1,10 +1,12 @@
 //! The SPI flash partitions the core uses, found by label in the ESP-IDF partition table:
 //! `iotp_factory` (read once at boot) and `iotp_store` (the credential store, behind the
-//! core's `Flash` trait with NOR semantics: `write_nor`, never esp-storage's read-modify-write).
+//! core's `Flash` trait with NOR semantics: `write_nor`, never esp-storage's read-modify-write;
+//! the core's `WordAligned` turns byte writes into the word writes `write_nor` takes).
 
 use esp_bootloader_esp_idf::partitions::{PARTITION_TABLE_MAX_LEN, read_partition_table};
 use esp_storage::FlashStorage;
-use firmware_core::hal::{Flash, FlashError};
+use firmware_core::hal::FlashError;
+use firmware_core::word_flash::{WordAligned, WordNor};
 
 /// Label of the factory partition in `partitions.csv`.
 pub const FACTORY_LABEL: &str = "iotp_factory";
@@ -34,12 +36,8 @@ pub fn find(storage: &mut FlashStorage<'_>, label: &str) -> Option<Region> {
         })
 }
 
-/// A word-aligned bounce buffer: esp-storage copies an unaligned buffer through a 4 KiB one on
-/// the stack, and aligns offsets to words; this one is small and does both.
-#[repr(C, align(4))]
-struct Words([u8; 256]);
-
-/// One partition as the core's NOR flash.
+/// One partition as word-addressed NOR flash; `firmware_core::word_flash::WordAligned` makes
+/// it the byte-addressed flash the store needs.
 pub struct PartitionFlash<'d> {
     storage: FlashStorage<'d>,
     region: Region,
@@ -47,11 +45,11 @@ pub struct PartitionFlash<'d> {
 
 impl<'d> PartitionFlash<'d> {
     /// The partition `region` of `storage`.
-    pub fn new(storage: FlashStorage<'d>, region: Region) -> Self {
-        Self { storage, region }
+    pub fn new(storage: FlashStorage<'d>, region: Region) -> WordAligned<Self> {
+        WordAligned(Self { storage, region })
     }
 
-    fn check(&self, offset: usize, len: usize) -> Result<u32, FlashError> {
+    fn at(&self, offset: usize, len: usize) -> Result<u32, FlashError> {
         match offset.checked_add(len) {
             Some(end) if end <= self.capacity() => Ok(self.region.offset + offset as u32),
             _ => Err(FlashError::OutOfBounds),
@@ -59,7 +57,7 @@ impl<'d> PartitionFlash<'d> {
     }
 }
 
-impl Flash for PartitionFlash<'_> {
+impl WordNor for PartitionFlash<'_> {
     fn sector_size(&self) -> usize {
         SECTOR as usize
     }
@@ -68,50 +66,24 @@ impl Flash for PartitionFlash<'_> {
         (self.region.len - self.region.len % SECTOR) as usize
     }
 
-    fn read(&mut self, offset: usize, buf: &mut [u8]) -> Result<(), FlashError> {
-        let mut addr = self.check(offset, buf.len())?;
-        let mut tmp = Words([0; 256]);
-        let mut done = 0;
-        while done < buf.len() {
-            let start = addr & !3;
-            let skip = (addr - start) as usize;
-            let n = (buf.len() - done).min(tmp.0.len() - skip);
-            let span = (skip + n + 3) & !3;
-            self.storage
-                .read_nor(start, &mut tmp.0[..span])
-                .map_err(|_| FlashError::Io)?;
-            buf[done..done + n].copy_from_slice(&tmp.0[skip..skip + n]);
-            done += n;
-            addr += n as u32;
-        }
-        Ok(())
+    fn read_words(&mut self, offset: usize, buf: &mut [u8]) -> Result<(), FlashError> {
+        let start = self.at(offset, buf.len())?;
+        self.storage
+            .read_nor(start, buf)
+            .map_err(|_| FlashError::Io)
     }
 
     fn erase(&mut self, sector: usize) -> Result<(), FlashError> {
-        let start = self.check(sector * SECTOR as usize, SECTOR as usize)?;
+        let start = self.at(sector * SECTOR as usize, SECTOR as usize)?;
         self.storage
             .erase(start, start + SECTOR)
             .map_err(|_| FlashError::Io)
     }
 
-    fn write(&mut self, offset: usize, data: &[u8]) -> Result<(), FlashError> {
-        let mut addr = self.check(offset, data.len())?;
-        let mut tmp = Words([0xFF; 256]);
-        let mut done = 0;
-        while done < data.len() {
-            let start = addr & !3;
-            let skip = (addr - start) as usize;
-            let n = (data.len() - done).min(tmp.0.len() - skip);
-            let span = (skip + n + 3) & !3;
-            // Bytes around the data stay 0xFF: programming a 1 leaves a NOR bit as it is.
-            tmp.0[..span].fill(0xFF);
-            tmp.0[skip..skip + n].copy_from_slice(&data[done..done + n]);
-            self.storage
-                .write_nor(start, &tmp.0[..span])
-                .map_err(|_| FlashError::Io)?;
-            done += n;
-            addr += n as u32;
-        }
-        Ok(())
+    fn program_words(&mut self, offset: usize, data: &[u8]) -> Result<(), FlashError> {
+        let start = self.at(offset, data.len())?;
+        self.storage
+            .write_nor(start, data)
+            .map_err(|_| FlashError::Io)
     }
 }
