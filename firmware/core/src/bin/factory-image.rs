@@ -2,7 +2,7 @@
 //! production line flashes into the board's `iotp_factory` partition:
 //!
 //! ```sh
-//! IOTP_DEVICE_POP=abcd1234 cargo run -p firmware-core --example factory_image -- \
+//! IOTP_DEVICE_POP=abcd1234 cargo run -p firmware-core --features std --bin factory-image -- \
 //!     --serial SN-0001 --model iotp-esp32c3 --out factory.bin
 //! ```
 //!
@@ -26,23 +26,23 @@ fn main() -> ExitCode {
             "--out" => out = args.next(),
             _ => {
                 eprintln!(
-                    "usage: factory_image --serial SN [--model M] --out FILE (PoP in IOTP_DEVICE_POP)"
+                    "usage: factory-image --serial SN [--model M] --out FILE (PoP in IOTP_DEVICE_POP)"
                 );
                 return ExitCode::from(2);
             }
         }
     }
     let (Some(serial), Some(out)) = (serial, out) else {
-        eprintln!("factory_image: --serial and --out are required");
+        eprintln!("factory-image: --serial and --out are required");
         return ExitCode::from(2);
     };
     let Some(pop) = std::env::var_os("IOTP_DEVICE_POP").filter(|p| !p.is_empty()) else {
-        eprintln!("factory_image: set IOTP_DEVICE_POP to the code on the device's label");
+        eprintln!("factory-image: set IOTP_DEVICE_POP to the code on the device's label");
         return ExitCode::from(2);
     };
     let mut salt = [0u8; SALT_LEN];
     if let Err(e) = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut salt)) {
-        eprintln!("factory_image: no system randomness: {e}");
+        eprintln!("factory-image: no system randomness: {e}");
         return ExitCode::FAILURE;
     }
     // esp_prov hashes the salt as an integer: a leading zero byte would be dropped.
@@ -63,16 +63,16 @@ fn main() -> ExitCode {
     let image = match data.encode() {
         Ok(image) => image,
         Err(e) => {
-            eprintln!("factory_image: {e:?} (serial and model are at most 255 bytes)");
+            eprintln!("factory-image: {e:?} (serial and model are at most 255 bytes)");
             return ExitCode::from(2);
         }
     };
     if let Err(e) = std::fs::write(&out, &image[..]) {
-        eprintln!("factory_image: cannot write {out}: {e}");
+        eprintln!("factory-image: cannot write {out}: {e}");
         return ExitCode::FAILURE;
     }
     eprintln!(
-        "factory_image: wrote {} bytes to {out} (security 2)",
+        "factory-image: wrote {} bytes to {out} (security 2)",
         image.len()
     );
     ExitCode::SUCCESS
