@@ -36,15 +36,17 @@ json() { python3 -c 'import json,sys; print(json.load(sys.stdin)'"$1"')'; }
 
 has_display() { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; }
 
-log "checking and installing what is missing (scripts/setup.sh)"
-bash scripts/setup.sh
+log "step 1/5: checking and installing what is missing (scripts/setup.sh --demo)"
+bash scripts/setup.sh --demo
 
-log "building provisiond, device-sim, provision and the app"
+log "step 2/5: building provisiond, device-sim, provision and the app (the first time takes tens of minutes on 2 cores; cargo shows its progress)"
 # The same feature set as scripts/test.sh's build, so the two share every compiled crate.
-cargo build --locked -q --workspace --all-features \
+cargo build --locked --workspace --all-features \
   --bin provisiond --bin device-sim --bin provision --bin iot-provisioner
 BIN="$CARGO_TARGET_DIR/debug"
+log "built: the binaries are in $BIN (\`cargo install --locked --path crates/provisioner\` and \`--path crates/cloud\` put provision and provisiond on your PATH)"
 
+log "step 3/5: starting provisiond (the self-hosted service, with mosquitto) on 127.0.0.1"
 # A fresh service each run: its data, CA and users live in DEMO_DIR.
 rm -rf "$DEMO_DIR"
 mkdir -p "$DEMO_DIR/cloud"
@@ -57,6 +59,7 @@ CA=$(json '["ca"]' <<<"$READY")
 log "provisiond: $API (MQTT $(json '["mqtt"]' <<<"$READY")), CA $CA"
 
 "$BIN/provisiond" --data-dir "$DEMO_DIR/cloud" serial add "$SERIAL" >/dev/null
+log "step 4/5: starting a device-sim for $SERIAL"
 POP=$(python3 -c 'import secrets; print(secrets.token_hex(4))')
 # The simulator's device code (a real device has it printed on its label), through the
 # environment rather than the process list.
@@ -66,12 +69,13 @@ PIDS+=($!)
 SIM=$(first_line "$DEMO_DIR/sim.out" $! device-sim)
 SIM_ADDR=$(json '["listen"]' <<<"$SIM")
 SOFTAP=$(json '["softap"]' <<<"$SIM")
-log "device-sim: serial $SERIAL, access point $SOFTAP, reachable directly at $SIM_ADDR"
+log "device-sim: serial $SERIAL, access point $SOFTAP, device code $POP (a real device has it on its label), reachable directly at $SIM_ADDR"
 
 # The app and the CLI keep their settings under DEMO_DIR, not in your own profile.
 export XDG_CONFIG_HOME="$DEMO_DIR/config" XDG_DATA_HOME="$DEMO_DIR/data" XDG_STATE_HOME="$DEMO_DIR/state"
 
 if has_display; then
+  log "step 5/5: opening the app on them"
   cat >"$DEMO_DIR/preset.json" <<JSON
 {"backend": {"kind": "self_hosted", "url": "$API", "ca_path": "$CA"},
  "device_link": {"kind": "direct", "address": "$SIM_ADDR"}}
@@ -94,7 +98,7 @@ TXT
   exit 0
 fi
 
-log "no display (DISPLAY/WAYLAND_DISPLAY unset): running the same flow with the provision CLI"
+log "step 5/5: no display (DISPLAY/WAYLAND_DISPLAY unset): running the same flow with the provision CLI"
 PROVISION="$BIN/provision"
 export IOTP_HOME="$DEMO_DIR/cli"
 PASSWORD="demo-$(python3 -c 'import secrets; print(secrets.token_hex(6))')1"

@@ -21,7 +21,9 @@ ensure_disk() {
   fi
 }
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# Every line says the time and how long the script has been running, so a long step shows
+# as progress, not as a hang.
+log() { printf '[%s, %3d s] %s\n' "$(date +%H:%M:%S)" "$SECONDS" "$*" >&2; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 

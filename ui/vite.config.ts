@@ -4,5 +4,6 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   clearScreen: false,
   build: { target: "es2022", outDir: "dist", emptyOutDir: true, sourcemap: false },
-  test: { environment: "jsdom", include: ["src/**/*.test.ts"] },
+  // css: the accessibility test reads style.css as text (contrast of both palettes).
+  test: { environment: "jsdom", include: ["src/**/*.test.ts"], css: true },
 });

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/../.."
 source scripts/lib.sh
 
 # tauri-driver has no --version, so ask cargo what it installed before calling ensure_cargo_tool.
+# Only the GUI tests use it: `scripts/setup.sh --demo` skips it.
 TAURI_DRIVER_VERSION=2.1.0
-if ! cargo install --list 2>/dev/null | grep -q "^tauri-driver v$TAURI_DRIVER_VERSION:"; then
+if [ "${IOTP_SETUP_DEMO:-0}" != 1 ] && ! cargo install --list 2>/dev/null | grep -q "^tauri-driver v$TAURI_DRIVER_VERSION:"; then
   ensure_cargo_tool tauri-driver "$TAURI_DRIVER_VERSION"
 fi
 

@@ -186,6 +186,15 @@ sleep 1
 if pgrep -f "$DEMO_DIR" >/dev/null; then
   log "demo.sh left processes behind:"; pgrep -af "$DEMO_DIR" >&2; exit 1
 fi
+# What a newcomer watches during the long first run (issue 17, 1 and 3): numbered steps with
+# the time elapsed, cargo's own progress (no -q), and where the binaries went.
+for want in 'step 1/5: checking and installing what is missing (scripts/setup.sh --demo)' \
+  'step 2/5: building provisiond, device-sim, provision and the app (the first time takes tens of minutes on 2 cores; cargo shows its progress)' \
+  'Finished `dev` profile' \
+  "built: the binaries are in $CARGO_TARGET_DIR/debug" \
+  'step 5/5: opening the app on them'; do
+  grep -qF -- "$want" "$WORK/demo.log" || { log "demo.sh did not print: $want"; cat "$WORK/demo.log" >&2; exit 1; }
+done
 log "demo: services up, app opened, provisioned from its instructions, everything stopped"
 # Without a display the demo runs the same flow with the provision CLI, on its own.
 log "scripts/demo.sh without a display (the provision CLI path)"
@@ -196,4 +205,7 @@ fi
 if pgrep -f "$WORK/demo-cli" >/dev/null; then
   log "headless demo left processes behind:"; pgrep -af "$WORK/demo-cli" >&2; exit 1
 fi
+# The device code is in the terminal without a display too, as the README's step 4 says (issue 17, 12).
+grep -qE '\] device-sim: serial DEMO-0001, access point PROV_0001, device code [0-9a-f]{8} \(a real device has it on its label\), reachable directly at 127\.0\.0\.1:[0-9]+$' "$WORK/demo-cli.log" \
+  || { log "the headless demo did not print the device code:"; cat "$WORK/demo-cli.log" >&2; exit 1; }
 log "headless demo: provisioned and online through the CLI, everything stopped"

@@ -206,9 +206,12 @@ describe("desktop app, end to end", () => {
     await connect("not-the-code-42");
     const outcome = await app.waitText('[data-role="outcome"]', /proof-of-possession|code/i, 120000);
     assert.doesNotMatch(outcome, /undefined|\{|\}|is online/);
+    // Said once (issue 17, 10): what happened, then what to do.
+    assert.ok(outcome.includes("The device refused the proof-of-possession code. Check the code printed on the device, then retry."), outcome);
+    assert.equal(outcome.split("printed on the device").length, 2, outcome);
     assert.equal(await page(), "connect");
     assert.equal(await app.attr('[data-step="secure_session"]', "data-state"), "failed");
-    assert.match(await app.text('[data-step="secure_session"] [data-role="fix"]'), /proof-of-possession code printed on the device/);
+    assert.match(await app.text('[data-step="secure_session"] [data-role="fix"]'), /^Check the code printed on the device, then retry\.$/);
     // Nothing was sent: the credentials step never started.
     assert.equal(await app.attr('[data-step="send_credentials"]', "data-state"), "pending");
     assert.equal(await app.attr('[data-action="retry"]', "data-target"), "connect");

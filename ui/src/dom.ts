@@ -1,5 +1,7 @@
 // Tiny DOM helpers: the UI is small enough that a framework would cost more than it saves.
 
+import { t } from "./i18n";
+
 type Attrs = Record<string, string | number | boolean | EventListener | undefined>;
 type Child = Node | string | null | undefined | false;
 
@@ -109,12 +111,12 @@ export function secretField(o: FieldOpts): Field {
   const toggle = h(
     "button",
     { type: "button", class: "reveal", "aria-pressed": "false", "aria-controls": f.input.id, "data-reveal": o.name },
-    "Show",
+    t("secret-show"),
   );
   toggle.addEventListener("click", () => {
     const shown = f.input.type === "text";
     f.input.type = shown ? "password" : "text";
-    toggle.textContent = shown ? "Show" : "Hide";
+    toggle.textContent = shown ? t("secret-show") : t("secret-hide");
     toggle.setAttribute("aria-pressed", shown ? "false" : "true");
   });
   const row = h("div", { class: "input-row" });

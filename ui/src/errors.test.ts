@@ -26,6 +26,12 @@ describe("errors shown to a person", () => {
     expect(toAppError({ code: "serial_not_registered", message: "Unknown serial." }).code).toBe("serial_not_registered");
   });
   it("adds the fix after the message", () => {
-    expect(say({ code: "wrong_pop", message: "The device refused the code." })).toMatch(/refused the code\. Check the proof-of-possession/);
+    expect(say({ code: "wifi_auth_failed", message: "The device could not join HomeWiFi: wrong passphrase." })).toBe(
+      "The device could not join HomeWiFi: wrong passphrase. Check the Wi-Fi passphrase (letters are case-sensitive).",
+    );
+  });
+  it("says a wrong device code once, with the core's words kept for Details (issue 17, 10)", () => {
+    const err = { code: "wrong_pop" as const, message: "The device refused the proof-of-possession code: check the code printed on the device." };
+    expect(say(err)).toBe("The device refused the proof-of-possession code. Check the code printed on the device, then retry.");
   });
 });

@@ -2,6 +2,7 @@
 // The code comes from Rust (`AppError.code`); the UI switches on it, never on the text.
 
 import type { AppError, AppErrorCode } from "./bindings";
+import { t } from "./i18n";
 
 /** The page on which a person can fix the cause. */
 export type FixPage = "settings" | "signin" | "cert" | "wifi" | "connect" | "none";
@@ -9,40 +10,45 @@ export type FixPage = "settings" | "signin" | "cert" | "wifi" | "connect" | "non
 interface Advice {
   fix: string;
   page: FixPage;
+  /** What happened, in the app's words, where the core's message would repeat the fix; the
+   * core's message then goes to the "Details" disclosure. */
+  what?: string;
 }
 
+// `fix` and `what` hold catalog ids (src/locales/*.ftl), looked up when shown.
 const ADVICE: Record<AppErrorCode, Advice> = {
-  invalid_input: { fix: "Correct the highlighted value.", page: "none" },
-  not_configured: { fix: "Choose the provisioning service in Settings.", page: "settings" },
-  not_signed_in: { fix: "Sign in again.", page: "signin" },
-  bad_credentials: { fix: "Check the e-mail and password, or use “Forgot password”.", page: "none" },
-  user_not_confirmed: { fix: "Enter the confirmation code that was e-mailed to you.", page: "none" },
-  user_exists: { fix: "Sign in with this e-mail, or use “Forgot password”.", page: "none" },
-  bad_code: { fix: "Check the code in the e-mail; ask for a new one if it expired.", page: "none" },
-  weak_password: { fix: "Choose a longer password with letters and digits.", page: "none" },
-  session_expired: { fix: "Sign in again; your answers are kept.", page: "signin" },
-  forbidden: { fix: "This device belongs to another account: ask its owner to release it.", page: "cert" },
-  serial_not_registered: { fix: "Check the serial number on the device label; the service does not know this one.", page: "cert" },
-  serial_owned_by_other: { fix: "This device belongs to another account: ask its owner to release it.", page: "cert" },
-  not_found: { fix: "Check the serial number on the device label.", page: "cert" },
-  server: { fix: "Try again in a moment; if it persists, check the service's logs.", page: "none" },
-  unreachable: { fix: "Check the service address in Settings and your network connection.", page: "none" },
-  wrong_pop: { fix: "Check the proof-of-possession code printed on the device, then retry.", page: "connect" },
-  insecure_device: { fix: "This device offers no encryption; update its firmware.", page: "connect" },
-  protocol: { fix: "The device answered unexpectedly: restart it and retry.", page: "connect" },
-  wifi_auth_failed: { fix: "Check the Wi-Fi passphrase (letters are case-sensitive).", page: "wifi" },
-  wifi_not_found: { fix: "Check the network name and that the device is in range of the router.", page: "wifi" },
-  device_offline: { fix: "The device joined Wi-Fi but did not reach the service: check the router's internet access.", page: "connect" },
-  link: { fix: "Check that the device is powered and in provisioning mode (its network PROV_xxxx is visible).", page: "connect" },
-  storage: { fix: "The app could not save its data; check the disk and the keyring.", page: "none" },
-  cancelled: { fix: "Start again when ready.", page: "none" },
-  too_many_attempts: { fix: "Wait a few minutes, then try again.", page: "none" },
-  settings: { fix: "Check the settings and save them again.", page: "settings" },
-  internal: { fix: "Restart the app; if it happens again, report it with what you were doing.", page: "none" },
+  invalid_input: { fix: "fix-invalid-input", page: "none" },
+  not_configured: { fix: "fix-not-configured", page: "settings" },
+  not_signed_in: { fix: "fix-not-signed-in", page: "signin" },
+  bad_credentials: { fix: "fix-bad-credentials", page: "none" },
+  user_not_confirmed: { fix: "fix-user-not-confirmed", page: "none" },
+  user_exists: { fix: "fix-user-exists", page: "none" },
+  bad_code: { fix: "fix-bad-code", page: "none" },
+  weak_password: { fix: "fix-weak-password", page: "none" },
+  session_expired: { fix: "fix-session-expired", page: "signin" },
+  forbidden: { fix: "fix-owned-by-other", page: "cert" },
+  serial_not_registered: { fix: "fix-serial-not-registered", page: "cert" },
+  serial_owned_by_other: { fix: "fix-owned-by-other", page: "cert" },
+  not_found: { fix: "fix-not-found", page: "cert" },
+  server: { fix: "fix-server", page: "none" },
+  unreachable: { fix: "fix-unreachable", page: "none" },
+  wrong_pop: { fix: "fix-wrong-pop", what: "what-wrong-pop", page: "connect" },
+  insecure_device: { fix: "fix-insecure-device", page: "connect" },
+  protocol: { fix: "fix-protocol", page: "connect" },
+  wifi_auth_failed: { fix: "fix-wifi-auth-failed", page: "wifi" },
+  wifi_not_found: { fix: "fix-wifi-not-found", page: "wifi" },
+  device_offline: { fix: "fix-device-offline", page: "connect" },
+  link: { fix: "fix-link", page: "connect" },
+  storage: { fix: "fix-storage", page: "none" },
+  cancelled: { fix: "fix-cancelled", page: "none" },
+  too_many_attempts: { fix: "fix-too-many-attempts", page: "none" },
+  settings: { fix: "fix-settings", page: "settings" },
+  internal: { fix: "fix-internal", page: "none" },
 };
 
 export function advice(code: AppErrorCode): Advice {
-  return ADVICE[code] ?? ADVICE.internal;
+  const a = ADVICE[code] ?? ADVICE.internal;
+  return { fix: t(a.fix), page: a.page, what: a.what === undefined ? undefined : t(a.what) };
 }
 
 /** Turns anything a rejected call produced into an `AppError` with a readable message. */
@@ -55,15 +61,26 @@ export function toAppError(e: unknown): AppError {
   }
   // Framework failures (a denied permission, a bad argument) reject with a plain string.
   const text = typeof e === "string" && e.trim() !== "" ? e : e instanceof Error && e.message ? e.message : "";
-  return { code: "internal", message: text ? `The app failed: ${firstLine(text)}` : "The app failed for an unknown reason." };
+  return { code: "internal", message: text ? t("app-failed", { reason: firstLine(text) }) : t("app-failed-unknown") };
 }
 
 function firstLine(s: string): string {
   return s.split("\n")[0].slice(0, 200);
 }
 
-/** The sentence to show: what happened, then what to do. */
+/** What happened: the app's own sentence for the code where it has one, else the core's. */
+export function whatHappened(err: AppError): string {
+  return advice(err.code).what ?? err.message;
+}
+
+/** The core's own message when the app shows its own sentence instead (for "Details"). */
+export function detailsOf(err: AppError): string | null {
+  return advice(err.code).what !== undefined && err.message !== "" ? err.message : null;
+}
+
+/** The sentences to show: what happened, then what to do (each said once). */
 export function describe(err: AppError): string {
+  const what = whatHappened(err);
   const fix = advice(err.code).fix;
-  return err.message.includes(fix) ? err.message : `${err.message} ${fix}`;
+  return what.includes(fix) ? what : `${what} ${fix}`;
 }

@@ -5,6 +5,7 @@ import { call } from "./api";
 import { commands } from "./bindings";
 import { banner, h } from "./dom";
 import { describe, toAppError } from "./errors";
+import { applyLanguage } from "./i18n";
 import { register, start } from "./nav";
 import { confirmPage, forgotPage, signInPage, signUpPage } from "./pages/auth";
 import { certPage } from "./pages/cert";
@@ -12,6 +13,10 @@ import { connectPage } from "./pages/connect";
 import { settingsPage } from "./pages/settings";
 import { wifiPage } from "./pages/wifi";
 import { state, type CertMode, type Page } from "./state";
+import { applyTheme } from "./theme";
+
+applyLanguage();
+applyTheme();
 
 register("signin", signInPage);
 register("signup", signUpPage);

@@ -14,7 +14,23 @@ export function register(page: Page, draw: Draw): void {
 
 export function start(el: HTMLElement, first: Page): void {
   root = el;
+  if (!keysBound) {
+    keysBound = true;
+    document.addEventListener("keydown", onKey);
+  }
   go(first);
+}
+
+let keysBound = false;
+
+/** Escape cancels: it goes back as the page's "Back" button does (Enter submits the forms). */
+function onKey(ev: KeyboardEvent): void {
+  if (ev.key !== "Escape" || ev.defaultPrevented) return;
+  const back = root?.querySelector<HTMLButtonElement>('[data-nav="back"]');
+  if (back && !back.disabled) {
+    ev.preventDefault();
+    back.click();
+  }
 }
 
 /** Shows a page and remembers the non-secret wizard progress for the next start. */

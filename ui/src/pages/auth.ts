@@ -4,6 +4,7 @@ import { call } from "../api";
 import { commands } from "../bindings";
 import { banner, busy, field, h, secretField } from "../dom";
 import { describe, toAppError } from "../errors";
+import { t } from "../i18n";
 import { go } from "../nav";
 import { state } from "../state";
 import * as v from "../validate";
@@ -16,6 +17,11 @@ function errorBox(): { el: HTMLElement; show(e: unknown): void; info(t: string):
     info: (t) => el.replaceChildren(banner("ok", t)),
     clear: () => el.replaceChildren(),
   };
+}
+
+/** The self-hosted service mails no codes: its administrator reads them. */
+function selfHosted(): boolean {
+  return state.backend.kind === "self_hosted";
 }
 
 function takeNotice(box: ReturnType<typeof errorBox>): void {
@@ -43,9 +49,9 @@ async function signedIn(email: string): Promise<void> {
 export function signInPage(): HTMLElement {
   const msgs = errorBox();
   takeNotice(msgs);
-  const email = field({ label: "E-mail", name: "email", type: "email", value: state.email, autocomplete: "username", validate: v.email });
-  const pw = secretField({ label: "Password", name: "password", autocomplete: "current-password", validate: v.password });
-  const submit = h("button", { type: "submit", class: "primary", "data-action": "signin" }, "Sign in");
+  const email = field({ label: t("field-email"), name: "email", type: "email", value: state.email, autocomplete: "username", validate: v.email });
+  const pw = secretField({ label: t("field-password"), name: "password", autocomplete: "current-password", validate: v.password });
+  const submit = h("button", { type: "submit", class: "primary", "data-action": "signin" }, t("signin-submit"));
   const form = h("form", { novalidate: true }, email.root, pw.root, h("div", { class: "actions" }, h("span"), h("div", { class: "right" }, submit)));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -55,12 +61,14 @@ export function signInPage(): HTMLElement {
     state.email = e.trim();
     msgs.clear();
     try {
-      const who = await busy(submit, "Signing in…", () => call(commands.signIn(state.email, p)));
+      const who = await busy(submit, t("signin-busy"), () => call(commands.signIn(state.email, p)));
       await signedIn(who);
     } catch (err) {
       const ae = toAppError(err);
       if (ae.code === "user_not_confirmed") {
-        state.notice = "Your account is not confirmed yet: enter the code from the e-mail.";
+        state.notice = selfHosted()
+          ? t("not-confirmed-self-hosted", { email: state.email })
+          : t("not-confirmed-email");
         go("confirm");
         return;
       }
@@ -70,38 +78,38 @@ export function signInPage(): HTMLElement {
   return h(
     "section",
     { class: "panel" },
-    h("h1", {}, "Sign in"),
-    h("p", { class: "lead" }, "Use your account on the provisioning service."),
+    h("h1", {}, t("signin-title")),
+    h("p", { class: "lead" }, t("signin-lead")),
     msgs.el,
     form,
     h(
       "nav",
       { class: "auth-links" },
-      h("button", { type: "button", class: "link", "data-nav": "signup", onclick: () => go("signup") }, "Create an account"),
-      h("button", { type: "button", class: "link", "data-nav": "confirm", onclick: () => go("confirm") }, "I have a confirmation code"),
-      h("button", { type: "button", class: "link", "data-nav": "forgot", onclick: () => go("forgot") }, "Forgot password"),
+      h("button", { type: "button", class: "link", "data-nav": "signup", onclick: () => go("signup") }, t("signin-create")),
+      h("button", { type: "button", class: "link", "data-nav": "confirm", onclick: () => go("confirm") }, t("signin-have-code")),
+      h("button", { type: "button", class: "link", "data-nav": "forgot", onclick: () => go("forgot") }, t("signin-forgot")),
     ),
   );
 }
 
 export function signUpPage(): HTMLElement {
   const msgs = errorBox();
-  const email = field({ label: "E-mail", name: "email", type: "email", value: state.email, autocomplete: "username", validate: v.email });
-  const pw = secretField({ label: "Password", name: "password", autocomplete: "new-password", hint: "At least 8 characters with a letter and a digit.", validate: v.newPassword });
+  const email = field({ label: t("field-email"), name: "email", type: "email", value: state.email, autocomplete: "username", validate: v.email });
+  const pw = secretField({ label: t("field-password"), name: "password", autocomplete: "new-password", hint: t("password-hint"), validate: v.newPassword });
   const again = secretField({
-    label: "Repeat the password",
+    label: t("field-repeat-password"),
     name: "password2",
     autocomplete: "new-password",
-    validate: (x) => (x === pw.value() ? null : "The two passwords differ."),
+    validate: (x) => (x === pw.value() ? null : t("passwords-differ")),
   });
-  const submit = h("button", { type: "submit", class: "primary", "data-action": "signup" }, "Create account");
+  const submit = h("button", { type: "submit", class: "primary", "data-action": "signup" }, t("signup-submit"));
   const form = h(
     "form",
     { novalidate: true },
     email.root,
     pw.root,
     again.root,
-    h("div", { class: "actions" }, h("button", { type: "button", "data-nav": "back", onclick: () => go("signin") }, "Back"), h("div", { class: "right" }, submit)),
+    h("div", { class: "actions" }, h("button", { type: "button", "data-nav": "back", onclick: () => go("signin") }, t("back")), h("div", { class: "right" }, submit)),
   );
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -110,33 +118,35 @@ export function signUpPage(): HTMLElement {
     state.email = e.trim();
     msgs.clear();
     try {
-      const next = await busy(submit, "Creating…", () => call(commands.signUp(state.email, p)));
+      const next = await busy(submit, t("signup-busy"), () => call(commands.signUp(state.email, p)));
       if (next === "confirm_code") {
-        state.notice = `We sent a confirmation code to ${state.email}.`;
+        state.notice = selfHosted()
+          ? t("signup-done-self-hosted", { email: state.email })
+          : t("signup-done-email", { email: state.email });
         go("confirm");
       } else {
-        state.notice = "Account created: sign in.";
+        state.notice = t("signup-done-no-code");
         go("signin");
       }
     } catch (err) {
       msgs.show(err);
     }
   });
-  return h("section", { class: "panel" }, h("h1", {}, "Create an account"), msgs.el, form);
+  return h("section", { class: "panel" }, h("h1", {}, t("signup-title")), msgs.el, form);
 }
 
 export function confirmPage(): HTMLElement {
   const msgs = errorBox();
   takeNotice(msgs);
-  const email = field({ label: "E-mail", name: "email", type: "email", value: state.email, autocomplete: "username", validate: v.email });
-  const code = field({ label: "Confirmation code", name: "code", autocomplete: "one-time-code", validate: v.code });
-  const submit = h("button", { type: "submit", class: "primary", "data-action": "confirm" }, "Confirm");
+  const email = field({ label: t("field-email"), name: "email", type: "email", value: state.email, autocomplete: "username", validate: v.email });
+  const code = field({ label: t("field-confirmation-code"), name: "code", autocomplete: "one-time-code", validate: v.code });
+  const submit = h("button", { type: "submit", class: "primary", "data-action": "confirm" }, t("confirm-submit"));
   const form = h(
     "form",
     { novalidate: true },
     email.root,
     code.root,
-    h("div", { class: "actions" }, h("button", { type: "button", "data-nav": "back", onclick: () => go("signin") }, "Back"), h("div", { class: "right" }, submit)),
+    h("div", { class: "actions" }, h("button", { type: "button", "data-nav": "back", onclick: () => go("signin") }, t("back")), h("div", { class: "right" }, submit)),
   );
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -145,23 +155,23 @@ export function confirmPage(): HTMLElement {
     state.email = e.trim();
     msgs.clear();
     try {
-      await busy(submit, "Confirming…", () => call(commands.confirmSignUp(state.email, c.trim())));
-      state.notice = "Account confirmed: sign in.";
+      await busy(submit, t("confirm-busy"), () => call(commands.confirmSignUp(state.email, c.trim())));
+      state.notice = t("confirm-done");
       go("signin");
     } catch (err) {
       msgs.show(err);
     }
   });
-  return h("section", { class: "panel" }, h("h1", {}, "Confirm your account"), msgs.el, form);
+  return h("section", { class: "panel" }, h("h1", {}, t("confirm-title")), msgs.el, form);
 }
 
 export function forgotPage(): HTMLElement {
   const msgs = errorBox();
-  const email = field({ label: "E-mail", name: "email", type: "email", value: state.email, autocomplete: "username", validate: v.email });
-  const send = h("button", { type: "button", class: "primary", "data-action": "send-code" }, "Send a reset code");
-  const code = field({ label: "Code from the e-mail", name: "code", autocomplete: "one-time-code", validate: v.code });
-  const pw = secretField({ label: "New password", name: "new-password", autocomplete: "new-password", hint: "At least 8 characters with a letter and a digit.", validate: v.newPassword });
-  const reset = h("button", { type: "submit", class: "primary", "data-action": "reset" }, "Set the new password");
+  const email = field({ label: t("field-email"), name: "email", type: "email", value: state.email, autocomplete: "username", validate: v.email });
+  const send = h("button", { type: "button", class: "primary", "data-action": "send-code" }, t("forgot-send"));
+  const code = field({ label: t("field-reset-code"), name: "code", autocomplete: "one-time-code", validate: v.code });
+  const pw = secretField({ label: t("field-new-password"), name: "new-password", autocomplete: "new-password", hint: t("password-hint"), validate: v.newPassword });
+  const reset = h("button", { type: "submit", class: "primary", "data-action": "reset" }, t("forgot-submit"));
   const second = h("form", { novalidate: true, hidden: true }, code.root, pw.root, h("div", { class: "actions" }, h("span"), h("div", { class: "right" }, reset)));
   send.addEventListener("click", async () => {
     const e = email.check();
@@ -169,8 +179,8 @@ export function forgotPage(): HTMLElement {
     state.email = e.trim();
     msgs.clear();
     try {
-      await busy(send, "Sending…", () => call(commands.forgotPassword(state.email)));
-      msgs.info(`If ${state.email} has an account, a reset code is on its way.`);
+      await busy(send, t("forgot-busy"), () => call(commands.forgotPassword(state.email)));
+      msgs.info(t("forgot-sent", { email: state.email }));
       second.hidden = false;
       code.input.focus();
     } catch (err) {
@@ -182,8 +192,8 @@ export function forgotPage(): HTMLElement {
     const [c, p] = [code.check(), pw.check()];
     if (c === null || p === null) return;
     try {
-      await busy(reset, "Saving…", () => call(commands.resetPassword(state.email, c.trim(), p)));
-      state.notice = "Password changed: sign in with the new one.";
+      await busy(reset, t("forgot-saving"), () => call(commands.resetPassword(state.email, c.trim(), p)));
+      state.notice = t("forgot-done");
       go("signin");
     } catch (err) {
       msgs.show(err);
@@ -192,10 +202,10 @@ export function forgotPage(): HTMLElement {
   return h(
     "section",
     { class: "panel" },
-    h("h1", {}, "Forgot password"),
+    h("h1", {}, t("forgot-title")),
     msgs.el,
     email.root,
-    h("div", { class: "actions" }, h("button", { type: "button", "data-nav": "back", onclick: () => go("signin") }, "Back"), h("div", { class: "right" }, send)),
+    h("div", { class: "actions" }, h("button", { type: "button", "data-nav": "back", onclick: () => go("signin") }, t("back")), h("div", { class: "right" }, send)),
     second,
   );
 }

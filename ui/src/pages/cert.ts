@@ -5,6 +5,7 @@ import { call } from "../api";
 import { commands, type CertView } from "../bindings";
 import { banner, busy, field, h } from "../dom";
 import { describe, toAppError } from "../errors";
+import { t } from "../i18n";
 import { go } from "../nav";
 import { state, type CertMode } from "../state";
 import * as v from "../validate";
@@ -53,7 +54,14 @@ export function certPage(): HTMLElement {
     state.certMode = (mode.querySelector("input:checked") as HTMLInputElement).value as CertMode;
   });
   const hasCert = state.cert !== null && state.serial !== "";
-  const checkBtn = h("button", { type: "button", class: "primary", "data-action": "check-serial" }, hasCert ? "Re-key (new certificate)" : "Get certificate");
+  const checkBtn = h("button", { type: "button", class: "primary", "data-action": "check-serial" }, hasCert ? t("cert-check-again") : t("cert-check"));
+  // Enter in the serial field checks it, as the button does.
+  serial.input.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter") {
+      ev.preventDefault();
+      checkBtn.click();
+    }
+  });
   const showCert = () => {
     if (state.cert) result.append(h("h2", {}, "Current certificate"), certFacts(state.cert));
   };
@@ -74,8 +82,12 @@ export function certPage(): HTMLElement {
       state.serial = c.serial;
       checked = c.serial;
       state.softap = v.defaultSoftap(c.serial);
-      const replacing = c.certificate_id ? ` Its current certificate ${c.certificate_id} will be revoked and replaced.` : "";
-      result.append(banner("ok", `${c.serial} is registered and yours to provision.${replacing} The new certificate is issued when you connect (page 3).`));
+      const deviceKey = state.certMode === "device_csr";
+      const args = { serial: c.serial, certificate: c.certificate_id ?? "" };
+      const text = c.certificate_id
+        ? t(deviceKey ? "cert-ok-replacing-device-key" : "cert-ok-replacing-cloud-key", args)
+        : t(deviceKey ? "cert-ok-device-key" : "cert-ok-cloud-key", args);
+      result.append(banner("ok", text));
       showCert();
       next.disabled = false;
       next.focus();

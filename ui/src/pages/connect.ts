@@ -4,7 +4,8 @@ import { Channel } from "@tauri-apps/api/core";
 import { call } from "../api";
 import { commands, type AppError, type ProgressEvent, type Provisioned, type StepId } from "../bindings";
 import { banner, field, h, secretField } from "../dom";
-import { advice, describe, toAppError } from "../errors";
+import { advice, describe, detailsOf, toAppError, whatHappened } from "../errors";
+import { t } from "../i18n";
 import { go } from "../nav";
 import { parseQr } from "../qr";
 import { state } from "../state";
@@ -69,7 +70,9 @@ export function connectPage(): HTMLElement {
     li.querySelectorAll(".why, .fix, .detail").forEach((n) => n.remove());
     if (!err && detail) li.append(h("p", { class: "fix detail muted" }, detail));
     if (err) {
-      li.append(h("p", { class: "why", "data-role": "why" }, err.message), h("p", { class: "fix", "data-role": "fix" }, advice(err.code).fix));
+      li.append(h("p", { class: "why", "data-role": "why" }, whatHappened(err)), h("p", { class: "fix", "data-role": "fix" }, advice(err.code).fix));
+      const more = detailsOf(err);
+      if (more) li.append(h("details", { class: "detail", "data-role": "details" }, h("summary", {}, t("details")), h("p", {}, more)));
     }
   };
   const onEvent = (ev: ProgressEvent) => {
@@ -173,7 +176,13 @@ export function connectPage(): HTMLElement {
     "section",
     { class: "panel" },
     h("h1", {}, "Connect"),
-    h("p", { class: "lead" }, `Put ${state.serial || "the device"} in provisioning mode, then press the button. The laptop joins the device's network for a moment and comes back by itself.`),
+    h(
+      "p",
+      { class: "lead", "data-role": "lead" },
+      state.direct
+        ? t("connect-lead-direct", { serial: state.serial || t("the-device"), address: state.direct })
+        : t("connect-lead-softap", { serial: state.serial || t("the-device") }),
+    ),
     msgs,
     windowLine,
     softap.root,

@@ -4,7 +4,9 @@ import { call } from "../api";
 import { commands, type BackendInput, type BackendView } from "../bindings";
 import { banner, busy, field, h, secretField } from "../dom";
 import { describe, toAppError } from "../errors";
+import { chooseLanguage, languageChoice, t, type LangChoice } from "../i18n";
 import { go } from "../nav";
+import { chooseTheme, themeChoice, type ThemeChoice } from "../theme";
 import { state } from "../state";
 import * as v from "../validate";
 
@@ -16,6 +18,44 @@ function fileText(input: HTMLInputElement): Promise<string | null> {
 
 function radio(name: string, value: string, label: string, checked: boolean): HTMLLabelElement {
   return h("label", {}, h("input", { type: "radio", name, value, checked, "data-choice": value }), label);
+}
+
+/** Language and theme: applied at once (the page is drawn again in the new language). */
+function appearance(): HTMLElement {
+  const pick = (name: string, legend: string, options: [string, string][], current: string, apply: (v: string) => void) => {
+    const set = h("fieldset", { "data-role": name }, h("legend", {}, legend), ...options.map(([value, label]) => radio(name, value, label, value === current)));
+    set.addEventListener("change", () => {
+      apply((set.querySelector("input:checked") as HTMLInputElement).value);
+      go("settings");
+    });
+    return set;
+  };
+  return h(
+    "div",
+    { class: "appearance" },
+    pick(
+      "language",
+      t("settings-language"),
+      [
+        ["system", t("choice-system")],
+        ["en", t("language-en")],
+        ["zh-CN", t("language-zh-CN")],
+      ],
+      languageChoice(),
+      (v) => chooseLanguage(v as LangChoice),
+    ),
+    pick(
+      "theme",
+      t("settings-theme"),
+      [
+        ["system", t("choice-system")],
+        ["light", t("theme-light")],
+        ["dark", t("theme-dark")],
+      ],
+      themeChoice(),
+      (v) => chooseTheme(v as ThemeChoice),
+    ),
+  );
 }
 
 export function settingsPage(current: BackendView): HTMLElement {
@@ -142,5 +182,5 @@ export function settingsPage(current: BackendView): HTMLElement {
   });
   show();
   showLink();
-  return h("section", { class: "panel" }, h("h1", {}, "Settings"), msgs, form);
+  return h("section", { class: "panel" }, h("h1", {}, "Settings"), msgs, form, appearance());
 }
