@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod espdev;
 pub mod keyring;
 
 /// Where the workspace's binaries are: `IOTP_BIN_DIR` when set (scripts/test.sh points it at
@@ -283,6 +284,7 @@ impl Sim {
             softap_password: None,
             pop: pop.into(),
             allow_sec0: false,
+            security: None,
         }
     }
 

@@ -43,8 +43,10 @@ pub enum ErrorCode {
     Unreachable,
     /// The device refused the proof-of-possession code.
     WrongPop,
-    /// The device only offers an insecure session (sec0) and it was not allowed.
+    /// The device offers less session security than expected (a downgrade, or sec0 not allowed).
     InsecureDevice,
+    /// The device runs stock ESP-IDF provisioning (no `iot_cred`): Wi-Fi settings only.
+    WifiOnlyDevice,
     /// The device answered something that does not follow the protocol.
     Protocol,
     /// The device could not join the network: wrong passphrase.
@@ -84,6 +86,7 @@ impl ErrorCode {
             Self::Unreachable => "unreachable",
             Self::WrongPop => "wrong_pop",
             Self::InsecureDevice => "insecure_device",
+            Self::WifiOnlyDevice => "wifi_only_device",
             Self::Protocol => "protocol",
             Self::WifiAuthFailed => "wifi_auth_failed",
             Self::WifiNotFound => "wifi_not_found",
@@ -135,6 +138,7 @@ impl ErrorCode {
             | Self::Unreachable
             | Self::WrongPop
             | Self::InsecureDevice
+            | Self::WifiOnlyDevice
             | Self::Protocol
             | Self::DeviceOffline
             | Self::Link

@@ -73,6 +73,16 @@ pub enum Command {
     Device(DeviceCmd),
     /// Provision one device: certificate, Wi-Fi, apply, confirm online.
     Run(RunArgs),
+    /// Wi-Fi only, as Espressif's apps do it, for a stock ESP-IDF device (no certificate, no
+    /// sign-in): session, Wi-Fi settings, apply, the device's verdict. Passphrase from
+    /// IOTP_WIFI_PASSPHRASE or a prompt.
+    Wifi {
+        /// Home network name.
+        #[arg(long)]
+        ssid: String,
+        #[command(flatten)]
+        device: DeviceArgs,
+    },
     /// Finish a run that was interrupted (a crash, a closed terminal) from where it stopped.
     /// Before the device applied its settings this needs the PoP (IOTP_POP) and passphrase
     /// (IOTP_WIFI_PASSPHRASE) again, which are never stored; after, the PoP is optional.
@@ -159,6 +169,11 @@ pub struct DeviceArgs {
     /// Accept a device with no session encryption (security 0): bench use only.
     #[arg(long)]
     pub allow_insecure: bool,
+    /// Session security to insist on (default: the QR code's, else 2). The device's own
+    /// `proto-ver` never lowers it; 1 and 0 are for old firmware only (0 also needs
+    /// --allow-insecure).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=2))]
+    pub security: Option<u32>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -218,14 +233,24 @@ impl DeviceArgs {
             Some(q) if !q.pop.is_empty() => q.pop.clone(),
             _ => secrets_in::read("IOTP_POP", "Proof-of-possession code printed on the device")?,
         };
-        Ok(Target {
+        let security = self.security.or(qr.as_ref().and_then(|q| q.security));
+        let target = Target {
             url: self.url.clone(),
             link: self.link.into(),
             softap,
             softap_password: qr.and_then(|q| q.password),
             pop,
             allow_sec0: self.allow_insecure,
-        })
+            security,
+        };
+        if target.policy()?.is_lowered() {
+            eprintln!(
+                "warning: accepting security {} for this device: {}",
+                security.unwrap_or(2),
+                provisioner::device::LOW_SECURITY_WARNING
+            );
+        }
+        Ok(target)
     }
 }
 
@@ -379,6 +404,31 @@ pub async fn run(args: Args) -> Result<()> {
             output::online(json, &online, "");
             Ok(())
         }
+        Command::Wifi { ssid, device } => {
+            let target = device.target(None)?;
+            let passphrase =
+                secrets_in::read("IOTP_WIFI_PASSPHRASE", &format!("Passphrase of \"{ssid}\""))?;
+            let plan = provisioner::app::WifiPlan {
+                target,
+                ssid,
+                passphrase,
+            };
+            let events = output::progress(json);
+            let done = p.provision_wifi(&plan, &events).await?;
+            output::result(json, &done, || {
+                let how = match &done.joined {
+                    provisioner::wizard::JoinEvidence::DeviceReported { ip } => {
+                        format!("it reports address {ip}")
+                    }
+                    _ => "the link dropped before it could report".into(),
+                };
+                format!(
+                    "{} joined \"{}\" (Wi-Fi only, security {}): {how}.",
+                    done.softap, done.ssid, done.sec_ver
+                )
+            });
+            Ok(())
+        }
         Command::Resume {
             serial,
             ssid,
@@ -449,6 +499,7 @@ async fn legacy_run(p: &Provisioner, json: bool, r: RunArgs) -> Result<()> {
             // The lab firmware has no proof of possession.
             pop: String::new(),
             allow_sec0: false,
+            security: None,
         },
         ssid: r.ssid,
         passphrase,
