@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod authority;
 pub mod broker;
 pub mod ca;
+pub mod crl;
 pub mod db;
 pub mod files;
 pub mod jwt;
