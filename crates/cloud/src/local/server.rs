@@ -16,6 +16,7 @@ use super::authority::{LocalAuthority, publish_crl};
 use super::broker::{Broker, free_port};
 use super::ca::{LocalCa, SERVICE_CLIENT_CN};
 use super::conn_limits::ConnLimits;
+use super::crl::{self, Apply, CrlPublisher, CrlSource};
 use super::db::Db;
 use super::files;
 use super::hash_pool::HashPoolSize;
@@ -117,9 +118,19 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         &dir.join("server.key"),
         server_key.serialize_pem().as_bytes(),
     )?;
-    publish_crl(&data.db, &data.ca, &dir)?;
+    let crl_validity = crl::validity_from_env();
+    publish_crl(&data.db, &data.ca, &dir, crl_validity)?;
 
     let broker = Arc::new(start_broker(&dir, &opts).await?);
+    let crl = CrlPublisher::spawn(
+        CrlSource {
+            db: data.db.clone(),
+            ca: data.ca.clone(),
+            dir: dir.clone(),
+            validity: crl_validity,
+        },
+        broker.clone(),
+    );
     let mqtt_port = broker.port();
 
     let store = SqliteStore::new(data.db.clone());
@@ -144,13 +155,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         port: mqtt_port,
         ca_pem: data.ca.ca_pem.clone(),
     };
-    let authority = LocalAuthority::new(
-        data.ca.clone(),
-        data.db.clone(),
-        dir.clone(),
-        Some(broker.clone()),
-        info,
-    );
+    let authority = LocalAuthority::new(data.ca.clone(), data.db.clone(), crl.clone(), info);
     let sign_outs = Arc::new(SignOuts::load(data.db.clone())?);
     let authenticator = Arc::new(JwtAuthenticator::with_sign_outs(
         keys.clone(),
@@ -208,11 +213,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
             _ = int.recv() => break,
             _ = hup.recv() => {
                 // An admin revocation: cut off a revoked device that is still connected.
-                let applied = match publish_crl(&data.db, &data.ca, &dir) {
-                    Ok(()) => broker.restart().await,
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = applied {
+                if let Err(e) = crl.publish(Apply::Restart).await {
                     tracing::error!(error = %e, "applying the CRL failed");
                 }
             }
