@@ -133,6 +133,17 @@ impl Db {
             .map_err(|_| BackendError::Internal("the database writer stopped".into()))?
     }
 
+    /// Ends every provisioning lease (only at server start, when none can be in flight).
+    /// Returns how many there were.
+    pub fn clear_leases(&self) -> Result<usize, BackendError> {
+        self.conn()
+            .execute(
+                "UPDATE devices SET lease = NULL, lease_until = NULL WHERE lease IS NOT NULL",
+                [],
+            )
+            .map_err(db_err)
+    }
+
     /// The connection (a poisoned lock only means another thread panicked mid-statement;
     /// SQLite's own transaction rolled back, so the connection is still consistent).
     pub fn conn(&self) -> MutexGuard<'_, Connection> {
