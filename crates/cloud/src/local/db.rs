@@ -6,8 +6,8 @@
 //! and answers each only after its batch is durable. Each request runs in its own savepoint,
 //! so one failing request rolls back alone.
 //!
-//! `PROVISIOND_SQLITE_SYNCHRONOUS=normal` drops the fsync per commit: only the power-loss
-//! test uses it, to show that it loses acknowledged certificates.
+//! `PROVISIOND_SQLITE_SYNCHRONOUS=normal` drops the fsync per commit: a test-only switch, for
+//! a power-loss test to show that NORMAL loses acknowledged certificates.
 
 use std::path::Path;
 use std::sync::mpsc;
