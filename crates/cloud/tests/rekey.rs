@@ -8,49 +8,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use common::{Connect, Server, mqtt_connect};
-
-/// Serial numbers (hex, lower case) listed by `DIR/crl.pem`.
-fn crl_serials(dir: &std::path::Path) -> BTreeSet<String> {
-    let pem = std::fs::read(dir.join("crl.pem")).expect("crl.pem exists");
-    let (_, pem) = x509_parser::pem::parse_x509_pem(&pem).expect("crl.pem is PEM");
-    let (_, crl) = x509_parser::parse_x509_crl(&pem.contents).expect("crl.pem is a CRL");
-    crl.iter_revoked_certificates()
-        .map(|r| {
-            r.raw_serial()
-                .iter()
-                .skip_while(|b| **b == 0)
-                .map(|b| format!("{b:02x}"))
-                .collect()
-        })
-        .collect()
-}
-
-/// (sn, serial hex, status) of every certificate in the store.
-fn certificates(dir: &std::path::Path) -> Vec<(String, String, String)> {
-    let conn = rusqlite::Connection::open_with_flags(
-        dir.join("provisiond.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
-    let mut stmt = conn
-        .prepare("SELECT sn, serial_hex, status FROM certificates")
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
-
-fn serial_hex_of(pem: &str) -> String {
-    let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).unwrap();
-    let (_, cert) = x509_parser::parse_x509_certificate(&pem.contents).unwrap();
-    cert.raw_serial()
-        .iter()
-        .skip_while(|b| **b == 0)
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+use common::{Connect, Server, certificates, crl_serials, mqtt_connect, serial_hex_of};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_rekeys_leave_one_active_certificate_per_serial() {

@@ -6,8 +6,8 @@
 //! and answers each only after its batch is durable. Each request runs in its own savepoint,
 //! so one failing request rolls back alone.
 //!
-//! `PROVISIOND_SQLITE_SYNCHRONOUS=normal` drops the fsync per commit: only the power-loss
-//! test uses it, to show that it loses acknowledged certificates.
+//! `PROVISIOND_SQLITE_SYNCHRONOUS=normal` drops the fsync per commit: a test-only switch, for
+//! a power-loss test to show that NORMAL loses acknowledged certificates.
 
 use std::path::Path;
 use std::sync::mpsc;
@@ -140,6 +140,17 @@ impl Db {
         answer
             .await
             .map_err(|_| BackendError::Internal("the database writer stopped".into()))?
+    }
+
+    /// Ends every provisioning lease (only at server start, when none can be in flight).
+    /// Returns how many there were.
+    pub fn clear_leases(&self) -> Result<usize, BackendError> {
+        self.conn()
+            .execute(
+                "UPDATE devices SET lease = NULL, lease_until = NULL WHERE lease IS NOT NULL",
+                [],
+            )
+            .map_err(db_err)
     }
 
     /// The connection (a poisoned lock only means another thread panicked mid-statement;

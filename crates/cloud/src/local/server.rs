@@ -102,6 +102,17 @@ impl DataDir {
 pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let data = DataDir::open(&opts.data_dir)?;
     let dir = data.dir.clone();
+    // One server per data directory; held (by the open file) until the process ends.
+    let _lock = lock_data_dir(&dir)?;
+    // No provisioning is in flight when the server starts: leases left by a crash would only
+    // refuse the device's next re-key until they expire.
+    let cleared = data.db.clear_leases()?;
+    if cleared > 0 {
+        tracing::warn!(
+            cleared,
+            "cleared provisioning leases left by an earlier run"
+        );
+    }
     let keys = Arc::new(JwtKeys::load_or_create(&dir)?);
 
     // A fresh server key on every start: nothing to rotate, nothing stale.
@@ -251,6 +262,25 @@ fn with_deadlines(app: axum::Router, limits: ConnLimits) -> axum::Router {
     .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
         limits.header_timeout,
     ))
+}
+
+/// Takes `DIR/provisiond.lock` (flock, exclusive, non-blocking); the lock lasts as long as
+/// the returned file is open, so a killed server never leaves it behind.
+fn lock_data_dir(dir: &Path) -> anyhow::Result<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("provisiond.lock"))?;
+    // SAFETY: flock(2) on a descriptor we own.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        anyhow::bail!(
+            "another provisiond serve is running on {} (it holds provisiond.lock)",
+            dir.display()
+        );
+    }
+    Ok(file)
 }
 
 /// Starts mosquitto; with port 0, on a free port, trying again on another one if the port was
