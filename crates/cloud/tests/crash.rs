@@ -111,11 +111,13 @@ async fn sigkill_under_load_loses_no_acknowledged_certificate() {
     let mut rng = Rng(seed);
 
     let dir = tempfile::tempdir().unwrap();
+    // The serial list lives outside the data directory, which provisiond wants private.
+    let input = tempfile::tempdir().unwrap();
     let csv: String = (0..POOL).map(|i| format!("CRASH-{i:05}\n")).collect();
-    std::fs::write(dir.path().join("serials.csv"), csv).unwrap();
-    let mut first = Some(Server::start(dir.path()));
+    let serials_csv = input.path().join("serials.csv");
+    std::fs::write(&serials_csv, csv).unwrap();
+    let mut first = Some(Server::start_unthrottled(dir.path()));
     let server = first.as_ref().unwrap();
-    let serials_csv = dir.path().join("serials.csv");
     let (ok, out) = server.admin(&["serial", "import", serials_csv.to_str().unwrap()]);
     assert!(ok, "serial import: {out}");
     let token = server.user("crash@example.com").await;
@@ -128,7 +130,9 @@ async fn sigkill_under_load_loses_no_acknowledged_certificate() {
     let mut killed_with_requests_in_flight = 0;
 
     for round in 0..ROUNDS {
-        let server = first.take().unwrap_or_else(|| Server::start(dir.path()));
+        let server = first
+            .take()
+            .unwrap_or_else(|| Server::start_unthrottled(dir.path()));
         let dead = Arc::new(AtomicBool::new(false));
         let first_answer = Arc::new(tokio::sync::Notify::new());
         let in_flight = Arc::new(AtomicUsize::new(0));
@@ -243,7 +247,7 @@ async fn sigkill_under_load_loses_no_acknowledged_certificate() {
 
     // The restarted server finds a sound database, and re-keys every answered serial at
     // once (leases of killed requests do not linger), leaving one active certificate each.
-    let server = Server::start(dir.path());
+    let server = Server::start_unthrottled(dir.path());
     {
         let conn = rusqlite::Connection::open(dir.path().join("provisiond.db")).unwrap();
         let check: String = conn

@@ -13,7 +13,7 @@ use common::{Connect, Server, certificates, crl_serials, mqtt_connect, serial_he
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_rekeys_leave_one_active_certificate_per_serial() {
     let dir = tempfile::tempdir().unwrap();
-    let server = std::sync::Arc::new(Server::start(dir.path()));
+    let server = std::sync::Arc::new(Server::start_unthrottled(dir.path()));
     // 8 serials re-keyed by 8 clients at once each (same serial), 8 x 8 = 64 in flight.
     let serials: Vec<String> = (0..8).map(|i| format!("REKEY-{i:02}")).collect();
     for sn in &serials {

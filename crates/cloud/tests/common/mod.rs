@@ -40,6 +40,15 @@ impl Server {
     }
 
     /// As [`Server::start`], with extra `serve` arguments (limits, timers).
+    /// A server for load tests: the per-IP and per-account rate limits (tested by abuse.rs)
+    /// out of the way of one client's thousands of requests.
+    pub fn start_unthrottled(dir: &Path) -> Server {
+        Self::start_with(
+            dir,
+            &["--rate-per-ip", "1000000", "--rate-per-account", "1000000"],
+        )
+    }
+
     pub fn start_with(dir: &Path, extra: &[&str]) -> Server {
         require_mosquitto();
         let mut child = Command::new(BIN)
