@@ -50,8 +50,30 @@ impl Server {
     }
 
     pub fn start_with(dir: &Path, extra: &[&str]) -> Server {
+        Self::spawn(dir, extra, &[], false)
+    }
+
+    /// A server (with the load tests' limits) in a process group of its own, with its
+    /// mosquitto, so [`Server::power_off`] can kill both at once; `env` is added to its
+    /// environment.
+    pub fn start_group(dir: &Path, env: &[(&str, &str)]) -> Server {
+        Self::spawn(
+            dir,
+            &["--rate-per-ip", "1000000", "--rate-per-account", "1000000"],
+            env,
+            true,
+        )
+    }
+
+    fn spawn(dir: &Path, extra: &[&str], env: &[(&str, &str)], group: bool) -> Server {
+        use std::os::unix::process::CommandExt;
         require_mosquitto();
-        let mut child = Command::new(BIN)
+        let mut cmd = Command::new(BIN);
+        if group {
+            cmd.process_group(0);
+        }
+        let mut child = cmd
+            .envs(env.iter().copied())
             .args([
                 "serve",
                 "--listen",
@@ -95,6 +117,19 @@ impl Server {
     /// SIGKILL and wait: a crash, with no chance to clean up.
     pub fn kill(mut self) {
         let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGKILL to the server's whole process group (provisiond and its mosquitto, started
+    /// by [`Server::start_group`]) at once, as a power cut stops them, and wait for
+    /// provisiond.
+    pub fn power_off(mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            // SAFETY: kill(2) on the process group our own (unreaped) child leads.
+            unsafe {
+                libc::kill(-(self.child.id() as i32), libc::SIGKILL);
+            }
+        }
         let _ = self.child.wait();
     }
 
