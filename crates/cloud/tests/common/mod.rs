@@ -133,6 +133,21 @@ impl Server {
         let _ = self.child.wait();
     }
 
+    /// SIGTERM to provisiond (started by [`Server::start_group`]) and wait; then SIGKILL
+    /// whatever is left in its process group. Returns whether anything was left (a broker
+    /// that outlived its provisiond).
+    pub fn stop_group(mut self) -> bool {
+        let pgid = self.child.id() as i32;
+        self.terminate();
+        // SAFETY: kill(2) on the process group our child led; signal 0 only probes.
+        let left = unsafe { libc::kill(-pgid, 0) } == 0;
+        if left {
+            // SAFETY: as above.
+            unsafe { libc::kill(-pgid, libc::SIGKILL) };
+        }
+        left
+    }
+
     /// SIGTERM and wait.
     pub fn stop(mut self) {
         self.terminate();

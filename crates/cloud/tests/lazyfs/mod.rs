@@ -556,6 +556,38 @@ impl Filesystem for Fs {
     }
 }
 
+/// Processes with a file or working directory under `dir` (pid, what), to say who keeps a
+/// mount busy.
+fn holders(dir: &Path) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return found;
+    };
+    for p in procs.flatten() {
+        let pid = p.file_name().to_string_lossy().into_owned();
+        if !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let mut links: Vec<PathBuf> = vec![p.path().join("cwd")];
+        if let Ok(fds) = std::fs::read_dir(p.path().join("fd")) {
+            links.extend(fds.flatten().map(|f| f.path()));
+        }
+        for link in links {
+            let Ok(target) = std::fs::read_link(&link) else {
+                continue;
+            };
+            if target.starts_with(dir) {
+                let comm = std::fs::read_to_string(p.path().join("comm")).unwrap_or_default();
+                found.push((
+                    format!("{pid} {}", comm.trim()),
+                    target.display().to_string(),
+                ));
+            }
+        }
+    }
+    found
+}
+
 /// A mounted lazy filesystem; unmounted on drop.
 pub struct LazyFs {
     state: Arc<Mutex<State>>,
@@ -615,7 +647,10 @@ impl LazyFs {
             let err = io::Error::last_os_error();
             if err.raw_os_error() != Some(libc::EBUSY) || tries == 600 {
                 self.session = Some(session);
-                return Err(err);
+                return Err(io::Error::new(
+                    err.kind(),
+                    format!("{err}; held by: {:?}", holders(&self.mountpoint)),
+                ));
             }
             tries += 1;
             std::thread::sleep(Duration::from_millis(50));
@@ -655,7 +690,17 @@ impl LazyFs {
 impl Drop for LazyFs {
     fn drop(&mut self) {
         if let Err(e) = self.detach() {
-            eprintln!("lazyfs: unmounting {}: {e}", self.mountpoint.display());
+            eprintln!(
+                "lazyfs: unmounting {}: {e}; detaching it lazily",
+                self.mountpoint.display()
+            );
+            // The mount goes once its last user lets go; the serving thread ends then.
+            let path = std::ffi::CString::new(self.mountpoint.as_os_str().as_bytes()).unwrap();
+            // SAFETY: umount2(2) with a NUL-terminated path.
+            unsafe { libc::umount2(path.as_ptr(), libc::MNT_DETACH) };
+            if let Some(session) = self.session.take() {
+                std::mem::forget(session);
+            }
         }
     }
 }
