@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod espdev;
 pub mod keyring;
 
 /// Where the workspace's binaries are: `IOTP_BIN_DIR` when set (scripts/test.sh points it at
@@ -283,6 +284,7 @@ impl Sim {
             softap_password: None,
             pop: pop.into(),
             allow_sec0: false,
+            security: None,
         }
     }
 
@@ -560,6 +562,15 @@ impl CliOut {
         let line = self.stdout.lines().last().unwrap_or_default();
         serde_json::from_str(line)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {:?}", self.stdout))
+    }
+
+    /// The progress events of a `--json` run (stderr's `{"progress": event}` lines), in order.
+    pub fn progress(&self) -> Vec<Value> {
+        self.stderr
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter_map(|mut v| v.get_mut("progress").map(Value::take))
+            .collect()
     }
 }
 

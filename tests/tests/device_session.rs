@@ -2,7 +2,7 @@
 
 use e2e::{RunDir, Sim, SimOpts};
 use provisioner::ErrorCode;
-use provisioner::device::DeviceSession;
+use provisioner::device::{DeviceSession, SecurityPolicy};
 use provisioner::validate::Pop;
 
 const POP: &str = "abcd1234";
@@ -11,7 +11,7 @@ const POP: &str = "abcd1234";
 async fn sec2_session_info_and_scan() {
     let run = RunDir::new();
     let sim = Sim::start(&run, "SN-SESS-01", POP, &SimOpts::default());
-    let mut s = DeviceSession::open(&sim.url, &Pop::parse(POP).unwrap(), false)
+    let mut s = DeviceSession::open(&sim.url, &Pop::parse(POP).unwrap(), SecurityPolicy::SEC2)
         .await
         .unwrap();
     assert_eq!(s.proto_ver().prov.sec_ver, 2);
@@ -35,10 +35,14 @@ async fn sec2_session_info_and_scan() {
 async fn a_wrong_pop_says_to_check_the_label() {
     let run = RunDir::new();
     let sim = Sim::start(&run, "SN-SESS-02", POP, &SimOpts::default());
-    let e = DeviceSession::open(&sim.url, &Pop::parse("wrong-code").unwrap(), false)
-        .await
-        .err()
-        .unwrap();
+    let e = DeviceSession::open(
+        &sim.url,
+        &Pop::parse("wrong-code").unwrap(),
+        SecurityPolicy::SEC2,
+    )
+    .await
+    .err()
+    .unwrap();
     assert_eq!(e.code, ErrorCode::WrongPop);
     assert!(
         e.message.contains("check the code printed on the device"),
@@ -46,7 +50,7 @@ async fn a_wrong_pop_says_to_check_the_label() {
         e.message
     );
     // The device still accepts the right code afterwards.
-    DeviceSession::open(&sim.url, &Pop::parse(POP).unwrap(), false)
+    DeviceSession::open(&sim.url, &Pop::parse(POP).unwrap(), SecurityPolicy::SEC2)
         .await
         .unwrap();
 }
@@ -63,7 +67,15 @@ async fn sec1_works_and_sec0_needs_explicit_consent() {
             ..Default::default()
         },
     );
-    let mut s = DeviceSession::open(&sec1.url, &Pop::parse(POP).unwrap(), false)
+    // A security 1 device is refused unless security 1 was chosen out of band.
+    let e = DeviceSession::open(&sec1.url, &Pop::parse(POP).unwrap(), SecurityPolicy::SEC2)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(e.code, ErrorCode::InsecureDevice);
+    assert!(e.message.contains("offers security 1"), "{}", e.message);
+    let sec1_chosen = SecurityPolicy::chosen(Some(1), false).unwrap();
+    let mut s = DeviceSession::open(&sec1.url, &Pop::parse(POP).unwrap(), sec1_chosen)
         .await
         .unwrap();
     assert_eq!(s.info().await.unwrap().sec_ver, 1);
@@ -77,14 +89,18 @@ async fn sec1_works_and_sec0_needs_explicit_consent() {
             ..Default::default()
         },
     );
-    let e = DeviceSession::open(&sec0.url, &Pop::parse(POP).unwrap(), false)
+    let e = DeviceSession::open(&sec0.url, &Pop::parse(POP).unwrap(), SecurityPolicy::SEC2)
         .await
         .err()
         .unwrap();
     assert_eq!(e.code, ErrorCode::InsecureDevice);
-    let mut s = DeviceSession::open(&sec0.url, &Pop::parse(POP).unwrap(), true)
-        .await
-        .unwrap();
+    let mut s = DeviceSession::open(
+        &sec0.url,
+        &Pop::parse(POP).unwrap(),
+        SecurityPolicy::chosen(Some(0), true).unwrap(),
+    )
+    .await
+    .unwrap();
     assert_eq!(s.info().await.unwrap().serial, "SN-SESS-04");
 }
 
@@ -98,7 +114,7 @@ async fn a_device_that_is_not_there_is_unreachable() {
     let e = DeviceSession::open(
         &format!("http://127.0.0.1:{port}"),
         &Pop::parse(POP).unwrap(),
-        false,
+        SecurityPolicy::SEC2,
     )
     .await
     .err()

@@ -180,8 +180,10 @@ export type ErrorCode =
 "unreachable" | 
 /**  The device refused the proof-of-possession code. */
 "wrong_pop" | 
-/**  The device only offers an insecure session (sec0) and it was not allowed. */
+/**  The device offers less session security than expected (a downgrade, or sec0 not allowed). */
 "insecure_device" | 
+/**  The device runs stock ESP-IDF provisioning (no `iot_cred`): Wi-Fi settings only. */
+"wifi_only_device" | 
 /**  The device answered something that does not follow the protocol. */
 "protocol" | 
 /**  The device could not join the network: wrong passphrase. */

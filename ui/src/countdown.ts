@@ -1,11 +1,13 @@
 // The provisioning window's countdown on page 3: the device says how long its access point
 // stays in provisioning mode; the page counts down from when it answered.
 
+import { t } from "./i18n";
+
 /** "4:05 left", or what to do once the window has closed. */
 export function windowWords(msLeft: number): string {
-  if (msLeft <= 0) return "The device's provisioning window has closed: put it in provisioning mode again (see its manual), then retry.";
+  if (msLeft <= 0) return t("window-closed");
   const s = Math.ceil(msLeft / 1000);
-  return `Provisioning window: ${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")} left`;
+  return t("window-left", { time: `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}` });
 }
 
 /** Keeps `el` showing the time left until `until` (epoch ms), once a second, while it is on screen. */

@@ -2,13 +2,10 @@
 // serial field checks it.
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
-vi.mock("@tauri-apps/api/core", () => ({ Channel: class {}, invoke: vi.fn() }));
-vi.mock("./bindings", () => ({
-  commands: {
-    checkSerial: vi.fn(async (serial: string) => ({ status: "ok", data: { serial, certificate_id: null } })),
-    loadSettings: vi.fn(async () => ({ status: "error", error: { code: "settings", message: "x" } })),
-  },
-}));
+vi.mock("@tauri-apps/api/core", async () => (await import("./tauri-mock")).core());
+vi.mock("./bindings", async () =>
+  (await import("./tauri-mock")).bindings(),
+);
 
 import { register, start } from "./nav";
 import { confirmPage, signInPage } from "./pages/auth";

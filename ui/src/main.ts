@@ -5,7 +5,7 @@ import { call } from "./api";
 import { commands } from "./bindings";
 import { banner, h } from "./dom";
 import { describe, toAppError } from "./errors";
-import { applyLanguage } from "./i18n";
+import { applyLanguage, t } from "./i18n";
 import { register, start } from "./nav";
 import { confirmPage, forgotPage, signInPage, signUpPage } from "./pages/auth";
 import { certPage } from "./pages/cert";
@@ -55,7 +55,7 @@ async function boot(root: HTMLElement): Promise<void> {
     }
     start(root, first);
   } catch (e) {
-    root.replaceChildren(banner("error", describe(toAppError(e)), h("button", { type: "button", onclick: () => location.reload() }, "Try again")));
+    root.replaceChildren(banner("error", describe(toAppError(e)), h("button", { type: "button", onclick: () => location.reload() }, t("try-again"))));
   }
 }
 

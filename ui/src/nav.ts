@@ -2,6 +2,7 @@
 
 import { commands } from "./bindings";
 import { banner, h, mount } from "./dom";
+import { t } from "./i18n";
 import { state, WIZARD_PAGES, type Page } from "./state";
 
 type Draw = () => HTMLElement;
@@ -62,13 +63,13 @@ function frame(page: Page, body: HTMLElement): HTMLElement {
   const header = h(
     "header",
     { class: "top" },
-    h("strong", {}, "IoT Provisioner"),
+    h("strong", {}, t("app-name")),
     h(
       "div",
       { class: "who" },
-      state.who ? `Signed in as ${state.who} ` : "",
+      state.who ? t("signed-in-as", { email: state.who }) : "", state.who ? " " : "",
       page !== "settings"
-        ? h("button", { type: "button", class: "link", "data-nav": "settings", onclick: () => go("settings") }, "Settings")
+        ? h("button", { type: "button", class: "link", "data-nav": "settings", onclick: () => go("settings") }, t("settings-title"))
         : null,
       state.who
         ? h(
@@ -83,7 +84,7 @@ function frame(page: Page, body: HTMLElement): HTMLElement {
                 go("signin");
               },
             },
-            "Sign out",
+            t("sign-out"),
           )
         : null,
     ),
@@ -91,10 +92,10 @@ function frame(page: Page, body: HTMLElement): HTMLElement {
   const stepper = inWizard
     ? h(
         "ol",
-        { class: "stepper", "aria-label": "Wizard steps" },
+        { class: "stepper", "aria-label": t("wizard-steps") },
         ...WIZARD_PAGES.map((p, i) => {
           const cur = WIZARD_PAGES.findIndex((x) => x.page === page);
-          return h("li", { "aria-current": p.page === page ? "step" : undefined, class: i < cur ? "done" : "" }, p.title);
+          return h("li", { "aria-current": p.page === page ? "step" : undefined, class: i < cur ? "done" : "" }, t(p.title));
         }),
       )
     : null;

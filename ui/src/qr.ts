@@ -1,6 +1,8 @@
 // The device label's QR payload:
 // {"ver":"v1","name":"PROV_xxxx","pop":"...","transport":"softap","security":2,"password":""}
 
+import { t } from "./i18n";
+
 export interface QrPayload {
   name: string;
   pop: string;
@@ -14,14 +16,14 @@ export function parseQr(raw: string): { ok: QrPayload } | { error: string } {
   try {
     v = JSON.parse(raw.trim());
   } catch {
-    return { error: "This is not the device's QR text: it should start with {\"ver\":\"v1\"." };
+    return { error: t("qr-not-json") };
   }
-  if (typeof v !== "object" || v === null) return { error: "This is not the device's QR text." };
+  if (typeof v !== "object" || v === null) return { error: t("qr-not-object") };
   const o = v as Record<string, unknown>;
-  if (o.ver !== "v1") return { error: "Unknown QR version: this app reads version v1 labels." };
+  if (o.ver !== "v1") return { error: t("qr-version") };
   if (o.transport !== undefined && o.transport !== "softap")
-    return { error: `This device is provisioned over ${String(o.transport)}, not over its Wi-Fi access point.` };
-  if (typeof o.name !== "string" || o.name.length === 0) return { error: "The QR text has no device network name." };
+    return { error: t("qr-transport", { transport: String(o.transport) }) };
+  if (typeof o.name !== "string" || o.name.length === 0) return { error: t("qr-no-name") };
   const pop = typeof o.pop === "string" ? o.pop : "";
   const security = typeof o.security === "number" ? o.security : 2;
   const password = typeof o.password === "string" ? o.password : "";

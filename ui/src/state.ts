@@ -54,8 +54,9 @@ export const state: WizardState = {
   interrupted: null,
 };
 
+/** The wizard's pages; `title` is a catalog id. */
 export const WIZARD_PAGES: { page: Page; title: string }[] = [
-  { page: "cert", title: "1 · Certificate" },
-  { page: "wifi", title: "2 · Wi-Fi" },
-  { page: "connect", title: "3 · Connect" },
+  { page: "cert", title: "wizard-cert" },
+  { page: "wifi", title: "wizard-wifi" },
+  { page: "connect", title: "wizard-connect" },
 ];

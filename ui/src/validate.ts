@@ -1,14 +1,16 @@
 // As-you-type checks that mirror crates/provisioner/src/validate.rs. The Rust side is the
 // truth (every command re-validates); these only give the message next to the field early.
 
+import { t } from "./i18n";
+
 /** Serial: 4..=32 of [A-Za-z0-9_-], starting with a letter or digit. */
 export function serial(raw: string): string | null {
   const s = raw.trim();
-  if (s.length === 0) return "Enter the serial number printed on the device.";
+  if (s.length === 0) return t("v-serial-empty");
   const bad = [...s].find((c) => !/[A-Za-z0-9_-]/.test(c));
-  if (bad !== undefined) return `Only letters, digits, '_' and '-' are allowed; '${bad}' is not.`;
-  if (!/^[A-Za-z0-9]/.test(s)) return "The serial number must start with a letter or a digit.";
-  if (s.length < 4 || s.length > 32) return `The serial number has 4 to 32 characters; this one has ${s.length}.`;
+  if (bad !== undefined) return t("v-serial-char", { char: bad });
+  if (!/^[A-Za-z0-9]/.test(s)) return t("v-serial-start");
+  if (s.length < 4 || s.length > 32) return t("v-serial-length", { count: s.length });
   return null;
 }
 
@@ -19,26 +21,26 @@ export function defaultSoftap(serialNumber: string): string {
 
 export function email(raw: string): string | null {
   const s = raw.trim();
-  if (s.length === 0) return "Enter your e-mail address.";
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s)) return "This does not look like an e-mail address (name@example.com).";
+  if (s.length === 0) return t("v-email-empty");
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s)) return t("v-email-shape");
   return null;
 }
 
 /** Sign-up password policy: at least 8 characters with a letter and a digit. */
 export function newPassword(raw: string): string | null {
-  if (raw.length < 8) return `At least 8 characters (${raw.length} so far).`;
-  if (!/[A-Za-z]/.test(raw) || !/[0-9]/.test(raw)) return "Use at least one letter and one digit.";
+  if (raw.length < 8) return t("v-password-short", { count: raw.length });
+  if (!/[A-Za-z]/.test(raw) || !/[0-9]/.test(raw)) return t("v-password-mix");
   return null;
 }
 
 export function password(raw: string): string | null {
-  return raw.length === 0 ? "Enter your password." : null;
+  return raw.length === 0 ? t("v-password-empty") : null;
 }
 
 export function code(raw: string): string | null {
   const s = raw.trim();
-  if (s.length === 0) return "Enter the code from the e-mail.";
-  if (!/^[0-9]{4,10}$/.test(s)) return "The code is made of digits only (usually 6).";
+  if (s.length === 0) return t("v-code-empty");
+  if (!/^[0-9]{4,10}$/.test(s)) return t("v-code-digits");
   return null;
 }
 
@@ -48,56 +50,57 @@ function utf8Len(s: string): number {
 
 export function ssid(raw: string): string | null {
   const n = utf8Len(raw);
-  if (n === 0) return "Choose a network from the list or type its name.";
-  if (n > 32) return `A Wi-Fi network name is at most 32 bytes; this one has ${n}.`;
+  if (n === 0) return t("v-ssid-empty");
+  if (n > 32) return t("v-ssid-long", { count: n });
   return null;
 }
 
 /** Passphrase: empty for an open network, 8..=63 printable ASCII, or 64 hex digits. */
 export function passphrase(raw: string, secured: boolean): string | null {
-  if (raw.length === 0) return secured ? "This network is secured: enter its passphrase." : null;
+  if (raw.length === 0) return secured ? t("v-pass-empty") : null;
   const n = [...raw].length;
-  if (n === 64) return /^[0-9A-Fa-f]{64}$/.test(raw) ? null : "A 64-character key must be hexadecimal (0-9, a-f).";
-  if (n < 8 || n > 63) return `A Wi-Fi passphrase has 8 to 63 characters; this one has ${n}.`;
-  if (!/^[\x20-\x7e]*$/.test(raw)) return "Only printable ASCII characters are allowed in a passphrase.";
+  if (n === 64) return /^[0-9A-Fa-f]{64}$/.test(raw) ? null : t("v-pass-hex");
+  if (n < 8 || n > 63) return t("v-pass-length", { count: n });
+  if (!/^[\x20-\x7e]*$/.test(raw)) return t("v-pass-ascii");
   return null;
 }
 
 export function pop(raw: string): string | null {
   const s = raw.trim();
-  if (s.length === 0) return "Enter the proof-of-possession code printed on the device.";
-  if (s.length > 64 || /[\x00-\x1f\x7f]/.test(s)) return "This code looks wrong: check the code printed on the device.";
+  if (s.length === 0) return t("v-pop-empty");
+  if (s.length > 64 || /[\x00-\x1f\x7f]/.test(s)) return t("v-pop-shape");
   return null;
 }
 
 export function softapName(raw: string): string | null {
   const e = ssid(raw);
-  if (e !== null) return raw.length === 0 ? "Enter the device's network name (PROV_xxxx on its label)." : e;
+  if (e !== null) return raw.length === 0 ? t("v-softap-empty") : e;
   return null;
 }
 
 export function url(raw: string): string | null {
   const s = raw.trim();
-  if (s.length === 0) return "Enter the service address, e.g. https://127.0.0.1:8443.";
+  if (s.length === 0) return t("v-url-empty");
   let u: URL;
   try {
     u = new URL(s);
   } catch {
-    return "This is not a web address (https://host:port).";
+    return t("v-url-shape");
   }
-  if (u.protocol !== "https:" && u.protocol !== "http:") return "The address must start with https://.";
+  if (u.protocol !== "https:" && u.protocol !== "http:") return t("v-url-scheme");
   return null;
 }
 
 /** host:port of a device reached directly (simulator or a device already on the LAN). */
 export function address(raw: string): string | null {
   const s = raw.trim();
-  if (s.length === 0) return "Enter the device address as host:port, e.g. 127.0.0.1:8080.";
+  if (s.length === 0) return t("v-device-empty");
   const m = /^(.+):([0-9]{1,5})$/.exec(s);
-  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) return "Use host:port with a port from 1 to 65535.";
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) return t("v-device-port");
   return null;
 }
 
-export function required(label: string): (raw: string) => string | null {
-  return (raw) => (raw.trim().length === 0 ? `Enter the ${label}.` : null);
+/** A field that must not be empty; `message` is the catalog id of its whole sentence. */
+export function required(message: string): (raw: string) => string | null {
+  return (raw) => (raw.trim().length === 0 ? t(message) : null);
 }

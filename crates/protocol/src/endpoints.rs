@@ -13,5 +13,16 @@ pub const PROV_CTRL: &str = "prov-ctrl";
 /// Our endpoint for device identity, CSR and credential delivery.
 pub const IOT_CRED: &str = "iot-cred";
 
+/// Every endpoint a device of ours serves: ESP-IDF's standard ones, then ours. Anything else
+/// is answered 404, as ESP-IDF's HTTP server answers a URI it has no handler for.
+pub const ALL: [&str; 6] = [
+    PROTO_VER,
+    PROV_SESSION,
+    PROV_CONFIG,
+    PROV_SCAN,
+    PROV_CTRL,
+    IOT_CRED,
+];
+
 /// Largest request or response body (after encryption) that a stock ESP-IDF device accepts.
 pub const MAX_BODY: usize = 4096;

@@ -26,7 +26,8 @@ use crate::proto::{
 pub const MAX_SSID: usize = 32;
 /// Longest passphrase (64 hex digits).
 pub const MAX_PASSPHRASE: usize = 64;
-/// Most scan entries one `prov-scan` result response may carry (keeps it under 4096 bytes).
+/// Most scan entries a device keeps (the strongest), so that one `prov-scan` result response
+/// can carry them all and stay under 4096 bytes.
 pub const MAX_SCAN_ENTRIES_PER_RESPONSE: u32 = 25;
 
 fn ok(status: i32) -> Result<(), MessageError> {
@@ -57,7 +58,8 @@ pub enum ScanRequest {
     Results {
         /// First entry.
         start_index: u32,
-        /// How many entries (at most [`MAX_SCAN_ENTRIES_PER_RESPONSE`]).
+        /// How many entries (a device keeps at most [`MAX_SCAN_ENTRIES_PER_RESPONSE`], so
+        /// one page can hold them all).
         count: u32,
     },
 }
@@ -97,21 +99,27 @@ impl ScanRequest {
         .encode_to_vec()
     }
 
-    /// Decodes a plaintext body (device side).
+    /// Decodes a plaintext body (device side), dispatching on the message type as ESP-IDF
+    /// does: esp_prov sends `CmdScanStatus` as the type alone, with no payload. Commands that
+    /// carry fields (`CmdScanStart`, `CmdScanResult`) need their payload; a payload of another
+    /// command than the type names is refused.
     pub fn decode(body: &[u8]) -> Result<Self, MessageError> {
+        use wi_fi_scan_payload::Payload;
         let p: WiFiScanPayload = decode(body)?;
-        match p.payload {
-            Some(wi_fi_scan_payload::Payload::CmdScanStart(c)) => Ok(Self::Start {
-                blocking: c.blocking,
-                passive: c.passive,
-                group_channels: c.group_channels,
-                period_ms: c.period_ms,
-            }),
-            Some(wi_fi_scan_payload::Payload::CmdScanStatus(_)) => Ok(Self::Status),
-            Some(wi_fi_scan_payload::Payload::CmdScanResult(c)) => {
-                if c.count > MAX_SCAN_ENTRIES_PER_RESPONSE {
-                    return Err(MessageError::InvalidField("scan result count"));
-                }
+        let msg = WiFiScanMsgType::try_from(p.msg).map_err(|_| MessageError::Unexpected)?;
+        match (msg, p.payload) {
+            (WiFiScanMsgType::TypeCmdScanStart, Some(Payload::CmdScanStart(c))) => {
+                Ok(Self::Start {
+                    blocking: c.blocking,
+                    passive: c.passive,
+                    group_channels: c.group_channels,
+                    period_ms: c.period_ms,
+                })
+            }
+            (WiFiScanMsgType::TypeCmdScanStatus, None | Some(Payload::CmdScanStatus(_))) => {
+                Ok(Self::Status)
+            }
+            (WiFiScanMsgType::TypeCmdScanResult, Some(Payload::CmdScanResult(c))) => {
                 Ok(Self::Results {
                     start_index: c.start_index,
                     count: c.count,
@@ -369,12 +377,19 @@ impl ConfigRequest {
         Ok(out)
     }
 
-    /// Decodes a plaintext body (device side); validates the credentials.
+    /// Decodes a plaintext body (device side); validates the credentials. Dispatches on the
+    /// message type as ESP-IDF does: esp_prov sends `CmdApplyConfig` as the type alone, with
+    /// no payload (and an all-default body is `CmdGetStatus`, type 0). `CmdSetConfig` needs
+    /// its payload; a payload of another command than the type names is refused.
     pub fn decode(body: &[u8]) -> Result<Self, MessageError> {
+        use wi_fi_config_payload::Payload;
         let p: WiFiConfigPayload = decode(body)?;
-        match p.payload {
-            Some(wi_fi_config_payload::Payload::CmdGetStatus(_)) => Ok(Self::GetStatus),
-            Some(wi_fi_config_payload::Payload::CmdSetConfig(c)) => {
+        let msg = WiFiConfigMsgType::try_from(p.msg).map_err(|_| MessageError::Unexpected)?;
+        match (msg, p.payload) {
+            (WiFiConfigMsgType::TypeCmdGetStatus, None | Some(Payload::CmdGetStatus(_))) => {
+                Ok(Self::GetStatus)
+            }
+            (WiFiConfigMsgType::TypeCmdSetConfig, Some(Payload::CmdSetConfig(c))) => {
                 let config = WifiConfig {
                     ssid: c.ssid,
                     passphrase: Zeroizing::new(c.passphrase),
@@ -384,7 +399,9 @@ impl ConfigRequest {
                 config.validate()?;
                 Ok(Self::SetConfig(config))
             }
-            Some(wi_fi_config_payload::Payload::CmdApplyConfig(_)) => Ok(Self::Apply),
+            (WiFiConfigMsgType::TypeCmdApplyConfig, None | Some(Payload::CmdApplyConfig(_))) => {
+                Ok(Self::Apply)
+            }
             _ => Err(MessageError::Unexpected),
         }
     }
@@ -636,12 +653,19 @@ impl CtrlRequest {
         .encode_to_vec()
     }
 
-    /// Decodes a plaintext body (device side).
+    /// Decodes a plaintext body (device side), dispatching on the message type; neither
+    /// command has fields, so the payload may be absent.
     pub fn decode(body: &[u8]) -> Result<Self, MessageError> {
+        use wi_fi_ctrl_payload::Payload;
         let p: WiFiCtrlPayload = decode(body)?;
-        match p.payload {
-            Some(wi_fi_ctrl_payload::Payload::CmdCtrlReset(_)) => Ok(Self::Reset),
-            Some(wi_fi_ctrl_payload::Payload::CmdCtrlReprov(_)) => Ok(Self::Reprov),
+        let msg = WiFiCtrlMsgType::try_from(p.msg).map_err(|_| MessageError::Unexpected)?;
+        match (msg, p.payload) {
+            (WiFiCtrlMsgType::TypeCmdCtrlReset, None | Some(Payload::CmdCtrlReset(_))) => {
+                Ok(Self::Reset)
+            }
+            (WiFiCtrlMsgType::TypeCmdCtrlReprov, None | Some(Payload::CmdCtrlReprov(_))) => {
+                Ok(Self::Reprov)
+            }
             _ => Err(MessageError::Unexpected),
         }
     }

@@ -68,7 +68,9 @@ fn full_scan_page_fits_the_body_limit() {
 }
 
 #[test]
-fn scan_result_page_size_is_bounded() {
+fn scan_result_count_is_the_devices_to_judge() {
+    // ESP-IDF takes any count and answers InternalError for entries it does not have; the
+    // decoder passes the request through so the device can do the same.
     let req = proto::WiFiScanPayload {
         msg: proto::WiFiScanMsgType::TypeCmdScanResult as i32,
         status: 0,
@@ -82,7 +84,79 @@ fn scan_result_page_size_is_bounded() {
     .encode_to_vec();
     assert_eq!(
         ScanRequest::decode(&req),
-        Err(MessageError::InvalidField("scan result count"))
+        Ok(ScanRequest::Results {
+            start_index: 0,
+            count: 1000
+        })
+    );
+}
+
+#[test]
+fn commands_are_dispatched_on_their_message_type() {
+    // esp_prov sends these as the message type alone, with no payload field.
+    let scan_status = proto::WiFiScanPayload {
+        msg: proto::WiFiScanMsgType::TypeCmdScanStatus as i32,
+        status: 0,
+        payload: None,
+    }
+    .encode_to_vec();
+    assert_eq!(ScanRequest::decode(&scan_status), Ok(ScanRequest::Status));
+    let apply = proto::WiFiConfigPayload {
+        msg: proto::WiFiConfigMsgType::TypeCmdApplyConfig as i32,
+        payload: None,
+    }
+    .encode_to_vec();
+    assert_eq!(ConfigRequest::decode(&apply), Ok(ConfigRequest::Apply));
+    for (msg, want) in [
+        (proto::WiFiCtrlMsgType::TypeCmdCtrlReset, CtrlRequest::Reset),
+        (
+            proto::WiFiCtrlMsgType::TypeCmdCtrlReprov,
+            CtrlRequest::Reprov,
+        ),
+    ] {
+        let body = proto::WiFiCtrlPayload {
+            msg: msg as i32,
+            status: 0,
+            payload: None,
+        }
+        .encode_to_vec();
+        assert_eq!(CtrlRequest::decode(&body), Ok(want));
+    }
+    // Commands with fields need them.
+    let bare_result = proto::WiFiScanPayload {
+        msg: proto::WiFiScanMsgType::TypeCmdScanResult as i32,
+        status: 0,
+        payload: None,
+    }
+    .encode_to_vec();
+    assert_eq!(
+        ScanRequest::decode(&bare_result),
+        Err(MessageError::Unexpected)
+    );
+    let bare_set = proto::WiFiConfigPayload {
+        msg: proto::WiFiConfigMsgType::TypeCmdSetConfig as i32,
+        payload: None,
+    }
+    .encode_to_vec();
+    assert_eq!(
+        ConfigRequest::decode(&bare_set),
+        Err(MessageError::Unexpected)
+    );
+    // The type and the payload must agree.
+    let mismatched = proto::WiFiScanPayload {
+        msg: proto::WiFiScanMsgType::TypeCmdScanStatus as i32,
+        status: 0,
+        payload: Some(proto::wi_fi_scan_payload::Payload::CmdScanResult(
+            proto::CmdScanResult {
+                start_index: 0,
+                count: 1,
+            },
+        )),
+    }
+    .encode_to_vec();
+    assert_eq!(
+        ScanRequest::decode(&mismatched),
+        Err(MessageError::Unexpected)
     );
 }
 
@@ -254,7 +328,8 @@ fn malformed_oversized_and_misdirected_bodies_are_errors() {
         CtrlResponse::decode(&CtrlRequest::Reset.encode()),
         Err(MessageError::Unexpected)
     );
-    // An empty body is a valid (empty) protobuf but names no command.
+    // An empty body is an all-default protobuf: type 0, no payload. For prov-scan that is a
+    // CmdScanStart without its fields; for prov-config it is CmdGetStatus, which has none.
     assert_eq!(ScanRequest::decode(&[]), Err(MessageError::Unexpected));
-    assert_eq!(ConfigRequest::decode(&[]), Err(MessageError::Unexpected));
+    assert_eq!(ConfigRequest::decode(&[]), Ok(ConfigRequest::GetStatus));
 }

@@ -9,14 +9,15 @@ use tokio::sync::RwLock;
 
 use crate::auth::{AuthSession, CognitoAuth, SelfHostedAuth, SignUpNext};
 use crate::cloud::{CloudClient, DeviceRecord};
-use crate::device::{DeviceInfo, DeviceSession, WifiNetwork};
+use crate::device::{DeviceInfo, DeviceSession, SecurityPolicy, WifiNetwork};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::Api;
 use crate::link::{DeviceAp, DirectLink, Link, LinkMode, ManualLink};
 use crate::profile::{Backend, Paths, Profile, Profiles};
 use crate::secrets::SecretStore;
 use crate::validate::{Email, Passphrase, Pop, Serial, Ssid};
-use crate::wizard::{self, CertMode, Ctx, Online, ProgressEvent, SignedIn};
+use crate::wifi_only::{self, WifiProvisioned};
+use crate::wizard::{self, CertMode, Ctx, DeviceCtx, Online, ProgressEvent, SignedIn};
 
 /// The device and how to reach it (raw input; validated by each call).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -35,11 +36,20 @@ pub struct Target {
     /// Accept an unencrypted (security 0) device.
     #[serde(default)]
     pub allow_sec0: bool,
+    /// The security level to insist on, from the user or the device's QR code (`None`: 2).
+    /// Never taken from the device's own `proto-ver`.
+    #[serde(default)]
+    pub security: Option<u32>,
 }
 
 impl Target {
     /// The default device address on an ESP-IDF SoftAP.
     pub const SOFTAP_URL: &'static str = "http://192.168.4.1:80";
+
+    /// The lowest session security this target accepts.
+    pub fn policy(&self) -> Result<SecurityPolicy> {
+        SecurityPolicy::chosen(self.security, self.allow_sec0)
+    }
 }
 
 /// The QR / label payload: `{"ver","name","pop","transport","security","password"}`.
@@ -355,11 +365,12 @@ impl Provisioner {
         f: impl AsyncFnOnce(&mut DeviceSession) -> Result<T>,
     ) -> Result<T> {
         let pop = Pop::parse(&target.pop)?;
+        let policy = target.policy()?;
         let ap = device_ap(target)?;
         let link = self.link_for(target).await?;
         link.join(&ap).await?;
         let r = async {
-            let mut s = DeviceSession::open(&target.url, &pop, target.allow_sec0).await?;
+            let mut s = DeviceSession::open(&target.url, &pop, policy).await?;
             f(&mut s).await
         }
         .await;
@@ -390,20 +401,23 @@ impl Provisioner {
         let ssid = Ssid::parse(&plan.ssid)?;
         let passphrase = Passphrase::parse(&plan.passphrase)?;
         let pop = Pop::parse(&plan.target.pop)?;
+        let security = plan.target.policy()?;
         let ap = device_ap(&plan.target)?;
         let b = self.backed().await?;
         let link = self.link_for(&plan.target).await?;
         let ctx = Ctx {
             cloud: &b.cloud,
             auth: &b.auth,
-            link: &*link,
-            device_url: &plan.target.url,
-            ap,
-            allow_sec0: plan.target.allow_sec0,
+            device: DeviceCtx {
+                link: &*link,
+                device_url: &plan.target.url,
+                ap,
+                security,
+                events: on_progress,
+            },
             link_mode: plan.target.link,
             cert_mode: plan.cert_mode,
             state_dir: &self.inner.paths.state_dir,
-            events: on_progress,
         };
         let signed_in = SignedIn::start(ctx, &serial).await?;
         let connected = signed_in.connect(&pop).await?;
@@ -413,6 +427,31 @@ impl Provisioner {
         provisioned
             .confirm_online(Duration::from_secs(plan.online_timeout_secs))
             .await
+    }
+
+    /// Wi-Fi only, as Espressif's own apps provision a stock ESP-IDF device: session, Wi-Fi
+    /// settings, apply, the device's verdict, back to the host's network. No sign-in, no
+    /// certificate; any device takes it, ours too (it then stays without cloud credentials).
+    /// Every input is validated before any network call.
+    pub async fn provision_wifi(
+        &self,
+        plan: &WifiPlan,
+        on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
+    ) -> Result<WifiProvisioned> {
+        let ssid = Ssid::parse(&plan.ssid)?;
+        let passphrase = Passphrase::parse(&plan.passphrase)?;
+        let pop = Pop::parse(&plan.target.pop)?;
+        let security = plan.target.policy()?;
+        let ap = device_ap(&plan.target)?;
+        let link = self.link_for(&plan.target).await?;
+        let dev = DeviceCtx {
+            link: &*link,
+            device_url: &plan.target.url,
+            ap,
+            security,
+            events: on_progress,
+        };
+        wifi_only::run(&dev, &pop, &ssid, &passphrase).await
     }
 
     /// The seed lab's legacy mode for devices that run the lab firmware: a cloud-made key and
@@ -441,14 +480,16 @@ impl Provisioner {
         let ctx = Ctx {
             cloud: &b.cloud,
             auth: &b.auth,
-            link: &*link,
-            device_url: &plan.target.url,
-            ap,
-            allow_sec0: false,
+            device: DeviceCtx {
+                link: &*link,
+                device_url: &plan.target.url,
+                ap,
+                security: SecurityPolicy::SEC2,
+                events: on_progress,
+            },
             link_mode: plan.target.link,
             cert_mode: CertMode::CloudKey,
             state_dir: &self.inner.paths.state_dir,
-            events: on_progress,
         };
         crate::legacy_flow::run(
             ctx,
@@ -522,6 +563,7 @@ impl Provisioner {
             softap_password: None,
             pop: String::new(),
             allow_sec0: journal.allow_sec0,
+            security: journal.security,
         };
         let ap = device_ap(&target)?;
         let b = self.backed().await?;
@@ -529,14 +571,16 @@ impl Provisioner {
         let ctx = Ctx {
             cloud: &b.cloud,
             auth: &b.auth,
-            link: &*link,
-            device_url: &target.url,
-            ap,
-            allow_sec0: target.allow_sec0,
+            device: DeviceCtx {
+                link: &*link,
+                device_url: &target.url,
+                ap,
+                security: target.policy()?,
+                events: on_progress,
+            },
             link_mode: target.link,
             cert_mode: journal.cert_mode,
             state_dir,
-            events: on_progress,
         };
         wizard::resume(
             ctx,
@@ -546,6 +590,17 @@ impl Provisioner {
         )
         .await
     }
+}
+
+/// A Wi-Fi-only run: the device and the home network, nothing for the cloud.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WifiPlan {
+    /// The device.
+    pub target: Target,
+    /// Home network name.
+    pub ssid: String,
+    /// Home network passphrase (empty for an open network).
+    pub passphrase: String,
 }
 
 /// What finishing an interrupted run needs again: the secrets (never stored) and, if the run
@@ -694,6 +749,7 @@ mod tests {
                 softap_password: None,
                 pop: "abcd1234".into(),
                 allow_sec0: false,
+                security: None,
             },
             ssid: ssid.into(),
             passphrase: pass.into(),

@@ -43,8 +43,10 @@ pub enum ErrorCode {
     Unreachable,
     /// The device refused the proof-of-possession code.
     WrongPop,
-    /// The device only offers an insecure session (sec0) and it was not allowed.
+    /// The device offers less session security than expected (a downgrade, or sec0 not allowed).
     InsecureDevice,
+    /// The device runs stock ESP-IDF provisioning (no `iot_cred`): Wi-Fi settings only.
+    WifiOnlyDevice,
     /// The device answered something that does not follow the protocol.
     Protocol,
     /// The device could not join the network: wrong passphrase.
@@ -84,6 +86,7 @@ impl ErrorCode {
             Self::Unreachable => "unreachable",
             Self::WrongPop => "wrong_pop",
             Self::InsecureDevice => "insecure_device",
+            Self::WifiOnlyDevice => "wifi_only_device",
             Self::Protocol => "protocol",
             Self::WifiAuthFailed => "wifi_auth_failed",
             Self::WifiNotFound => "wifi_not_found",
@@ -135,6 +138,7 @@ impl ErrorCode {
             | Self::Unreachable
             | Self::WrongPop
             | Self::InsecureDevice
+            | Self::WifiOnlyDevice
             | Self::Protocol
             | Self::DeviceOffline
             | Self::Link
@@ -157,6 +161,10 @@ pub struct Error {
     pub code: ErrorCode,
     /// What to do about it, for a person.
     pub message: String,
+    /// The underlying library's own text (a TLS alert, an OS error), for `--verbose` and the
+    /// app's "details" disclosure only: never part of the sentence a person reads first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl Error {
@@ -165,7 +173,14 @@ impl Error {
         Self {
             code,
             message: message.into(),
+            detail: None,
         }
+    }
+
+    /// The same error with the library's own text kept apart from the message.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
     }
 
     /// Input refused before any network call.

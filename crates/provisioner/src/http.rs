@@ -132,29 +132,39 @@ impl Api {
 }
 
 fn transport(url: &str, e: reqwest::Error) -> Error {
-    // reqwest's Display omits the cause (refused, TLS, ...); walk the chain for it.
+    // reqwest's Display omits the cause (refused, TLS, ...); walk the chain for it. That text
+    // is the library's, so it goes into `detail`; the message says what to do.
     let mut msg = e.to_string();
     let mut src = std::error::Error::source(&e);
     while let Some(s) = src {
         msg = format!("{msg}: {s}");
         src = s.source();
     }
-    let what = if e.is_timeout() {
-        "did not answer in time"
-    } else {
-        "cannot be reached"
-    };
-    let host = url::Url::parse(url)
-        .ok()
+    let parsed = url::Url::parse(url).ok();
+    let host = parsed
+        .as_ref()
         .and_then(|u| {
             u.host_str()
                 .map(|h| format!("{h}:{}", u.port_or_known_default().unwrap_or(0)))
         })
         .unwrap_or_default();
-    Error::new(
-        ErrorCode::Unreachable,
-        format!("The service at {host} {what}; check the network and the profile's URL ({msg})."),
-    )
+    let plain_http = parsed.as_ref().is_some_and(|u| u.scheme() == "http");
+    let message = if e.is_timeout() {
+        format!(
+            "The service at {host} did not answer in time; check the network and the profile's URL."
+        )
+    } else if msg.contains("UnknownIssuer") || msg.contains("invalid peer certificate") {
+        format!(
+            "The service at {host} has a certificate this computer does not trust. A self-hosted provisiond signs its own: give the profile its CA file (DATA_DIR/ca.pem), with `provision profile self-hosted URL --ca FILE` or the CA file in the app's Settings."
+        )
+    } else if plain_http && msg.contains("invalid HTTP version") {
+        format!(
+            "The service at {host} did not answer plain HTTP; it speaks HTTPS: use https://{host} as the profile's URL."
+        )
+    } else {
+        format!("The service at {host} cannot be reached; check the network and the profile's URL.")
+    };
+    Error::new(ErrorCode::Unreachable, message).with_detail(msg)
 }
 
 /// Maps an HTTP error answer to an [`Error`], keeping the server's message.

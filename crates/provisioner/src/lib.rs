@@ -22,6 +22,7 @@ pub mod link;
 pub mod profile;
 pub mod secrets;
 pub mod validate;
+pub mod wifi_only;
 pub mod wizard;
 
 pub use error::{Error, ErrorCode, Result};

@@ -103,17 +103,23 @@ impl SecretStore for KeyringStore {
     }
 }
 
+/// The notice when secrets live in memory only.
+pub const NO_KEYRING: &str = "This computer has no keyring to keep your session in: you stay signed in until the program ends.";
+
 /// Opens the OS keyring, falling back to memory. The second value is a notice for the user
 /// when secrets will not outlive this process.
 pub fn open_default() -> (Arc<dyn SecretStore>, Option<String>) {
     match KeyringStore::open() {
         Ok(k) => (Arc::new(k), None),
-        Err(why) => (
-            Arc::new(MemoryStore::default()),
-            Some(format!(
-                "No OS keyring is available ({why}); you stay signed in for this session only."
-            )),
-        ),
+        Err(why) => {
+            // The keyring library's own words ("No default store has been set...") are for
+            // `--verbose` only.
+            tracing::debug!(%why, "no OS keyring");
+            (
+                Arc::new(MemoryStore::default()),
+                Some(NO_KEYRING.to_owned()),
+            )
+        }
     }
 }
 

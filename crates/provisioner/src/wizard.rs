@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthSession;
 use crate::cloud::{CertBundle, CloudClient, DeviceRecord};
-use crate::device::{DeviceSession, MqttConfig, PostError, WifiState};
+use crate::device::{DeviceSession, MqttConfig, PostError, SecurityPolicy, WifiState};
 use crate::error::{Error, ErrorCode, Result};
 use crate::link::{DeviceAp, Link, LinkMode};
 use crate::validate::{Passphrase, Pop, Serial, Ssid};
@@ -119,6 +119,9 @@ pub struct Journal {
     /// Whether an unencrypted session was allowed.
     #[serde(default)]
     pub allow_sec0: bool,
+    /// The security level the run insisted on (`None`: 2).
+    #[serde(default)]
+    pub security: Option<u32>,
     /// Where the key came from.
     #[serde(default)]
     pub cert_mode: CertMode,
@@ -190,26 +193,39 @@ pub struct Ctx<'a> {
     pub cloud: &'a CloudClient,
     /// The signed-in user.
     pub auth: &'a AuthSession,
-    /// How to reach the device's network.
-    pub link: &'a dyn Link,
-    /// The device's base URL.
-    pub device_url: &'a str,
-    /// The device's access point.
-    pub ap: DeviceAp,
-    /// Allow an unencrypted (sec0) session.
-    pub allow_sec0: bool,
+    /// The device, its network and the progress sink.
+    pub device: DeviceCtx<'a>,
     /// How the device's network is reached (kept in the journal for a resumed run).
     pub link_mode: LinkMode,
     /// Where the key will come from (kept in the journal for a resumed run).
     pub cert_mode: CertMode,
     /// The journal's directory.
     pub state_dir: &'a Path,
+}
+
+impl<'a> std::ops::Deref for Ctx<'a> {
+    type Target = DeviceCtx<'a>;
+    fn deref(&self) -> &DeviceCtx<'a> {
+        &self.device
+    }
+}
+
+/// What talking to a device needs, with no cloud: enough for a Wi-Fi-only run.
+pub struct DeviceCtx<'a> {
+    /// How to reach the device's network.
+    pub link: &'a dyn Link,
+    /// The device's base URL.
+    pub device_url: &'a str,
+    /// The device's access point.
+    pub ap: DeviceAp,
+    /// The lowest session security accepted (from the user or the QR code).
+    pub security: SecurityPolicy,
     /// Progress sink.
     pub events: &'a (dyn Fn(ProgressEvent) + Send + Sync),
 }
 
-impl Ctx<'_> {
-    fn emit(&self, step: Step, state: StepState, message: impl Into<String>) {
+impl DeviceCtx<'_> {
+    pub(crate) fn emit(&self, step: Step, state: StepState, message: impl Into<String>) {
         (self.events)(ProgressEvent {
             step,
             state,
@@ -264,8 +280,26 @@ impl Ctx<'_> {
         }
     }
 
-    async fn open_session(&self, pop: &Pop) -> Result<DeviceSession> {
-        DeviceSession::open(self.device_url, pop, self.allow_sec0).await
+    /// Asks the device to join the network, as the `apply` step. False when the device's
+    /// access point went away right after the request (it may move to the router's channel at
+    /// once): not a failure yet, the verdict is read next.
+    pub(crate) async fn apply(&self, session: &mut DeviceSession) -> Result<bool> {
+        self.step(
+            Step::Apply,
+            "Asking the device to join the network",
+            async {
+                match session.apply().await {
+                    Ok(()) => Ok(true),
+                    Err(PostError::Unreachable(_)) => Ok(false),
+                    Err(e) => Err(e.into_error("prov-config")),
+                }
+            },
+        )
+        .await
+    }
+
+    pub(crate) async fn open_session(&self, pop: &Pop) -> Result<DeviceSession> {
+        DeviceSession::open(self.device_url, pop, self.security).await
     }
 }
 
@@ -424,7 +458,8 @@ impl<'a> SignedIn<'a> {
             last_seen_before,
             device_url: ctx.device_url.to_owned(),
             link: Some(ctx.link_mode),
-            allow_sec0: ctx.allow_sec0,
+            allow_sec0: ctx.security.level() == 0,
+            security: Some(ctx.security.level()),
             cert_mode: ctx.cert_mode,
             certificate: None,
         };
@@ -451,8 +486,23 @@ impl<'a> SignedIn<'a> {
                 return Err(e);
             }
         };
-        let info = session.info().await;
         let serial = Serial::parse(&self.journal.serial)?;
+        if !session.has_iot_cred() {
+            // Nothing was asked of the service yet: leave no run behind to resume.
+            let _ = ctx.link.restore().await;
+            Journal::clear(ctx.state_dir, serial.as_str());
+            let e = wifi_only_error(&ctx.ap.ssid);
+            ctx.emit(
+                Step::Certificate,
+                StepState::Failed {
+                    code: e.code,
+                    message: e.message.clone(),
+                },
+                "Getting the device's certificate",
+            );
+            return Err(e);
+        }
+        let info = session.info().await;
         match info {
             Ok(i) if i.serial != serial.as_str() => {
                 let _ = ctx.link.restore().await;
@@ -471,6 +521,16 @@ impl<'a> SignedIn<'a> {
             serial,
         })
     }
+}
+
+/// The refusal of a certificate run for a device without our `iot-cred` endpoint.
+pub fn wifi_only_error(softap: &str) -> Error {
+    Error::new(
+        ErrorCode::WifiOnlyDevice,
+        format!(
+            "The device on \"{softap}\" is a Wi-Fi-only device: it runs Espressif's stock provisioning, which takes Wi-Fi settings but no certificate, so it cannot connect to the service. Nothing was sent to it. Finish with Wi-Fi only (`provision wifi`, or \"Wi-Fi only\" in the app) if that is what you want."
+        ),
+    )
 }
 
 impl<'a> Connected<'a> {
@@ -683,20 +743,7 @@ impl<'a> WifiChosen<'a> {
         // result (or applies again), it never needs the credentials themselves.
         journal.stage = Stage::Applied;
         journal.save(ctx.state_dir)?;
-        let applied = ctx
-            .step(
-                Step::Apply,
-                "Asking the device to join the network",
-                async {
-                    match session.apply().await {
-                        Ok(()) => Ok(true),
-                        // The AP may move to the router's channel right away: not a failure yet.
-                        Err(PostError::Unreachable(_)) => Ok(false),
-                        Err(e) => Err(e.into_error("prov-config")),
-                    }
-                },
-            )
-            .await?;
+        let applied = ctx.apply(session).await?;
         wait_joined(ctx, session, ssid.as_str(), pop, applied).await
     }
 }
@@ -704,8 +751,8 @@ impl<'a> WifiChosen<'a> {
 /// Waits (as the `DeviceJoinedWifi` step) for the device's verdict on the network `ssid`. When
 /// the link is down (`link_up` false, or it drops), rejoins once to read it; if the device is
 /// gone, the verdict is left to the service ([`JoinEvidence::LinkDropped`]).
-async fn wait_joined(
-    ctx: &Ctx<'_>,
+pub(crate) async fn wait_joined(
+    ctx: &DeviceCtx<'_>,
     session: &mut DeviceSession,
     ssid: &str,
     pop: &Pop,
@@ -951,6 +998,7 @@ mod tests {
             device_url: String::new(),
             link: None,
             allow_sec0: false,
+            security: None,
             cert_mode: CertMode::DeviceCsr,
             certificate: None,
         }

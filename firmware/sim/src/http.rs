@@ -1,5 +1,11 @@
 //! The SoftAP HTTP server: `POST /<endpoint>`, `Cookie: session=<u32>` in, `Set-Cookie` out,
-//! bodies capped at 4096 bytes. When the simulated AP is down (window closed, provisioning done,
+//! bodies capped at 4096 bytes. It answers the way ESP-IDF's `protocomm_httpd` on
+//! `esp_http_server` does where clients can tell: header names written in title case
+//! (`Set-Cookie`: esp_prov compares the name exactly), `Content-Type: text/html` (the server's
+//! default type, which protocomm never changes), 404 for a path with no endpoint and 405 for
+//! another method on an endpoint's path, each followed by closing the connection
+//! (`Connection: close`), as esp_http_server closes the socket after an error it answers itself;
+//! the session lives on in the cookie. When the simulated AP is down (window closed, provisioning done,
 //! or the channel move after apply) connections are dropped without an answer, as a real
 //! client would see it.
 
@@ -8,17 +14,22 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
+use firmware_core::device::{METHOD_NOT_ALLOWED_TEXT, NOT_FOUND_TEXT};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_TYPE, COOKIE, HeaderValue, RETRY_AFTER, SET_COOKIE};
+use hyper::header::{CONNECTION, CONTENT_TYPE, COOKIE, HeaderValue, RETRY_AFTER, SET_COOKIE};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use protocol::endpoints::MAX_BODY;
+use protocol::endpoints::{ALL, MAX_BODY};
 use tokio::net::TcpListener;
 
 use crate::host::Host;
+
+/// The content type ESP-IDF's HTTP server sends unless a handler sets another
+/// (`HTTPD_TYPE_TEXT`); protocomm sends its protobuf and JSON bodies under it.
+const CONTENT_TYPE_ESP_IDF: &str = "text/html";
 
 /// Why a request is answered by closing the connection.
 #[derive(Debug)]
@@ -48,7 +59,16 @@ fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from(text.to_owned())));
     *r.status_mut() = status;
     r.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        .insert(CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE_ESP_IDF));
+    r
+}
+
+/// An error esp_http_server answers itself (no handler for the path or the method): it sends
+/// the response and then closes the socket.
+fn server_error(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
+    let mut r = plain(status, text);
+    r.headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
     r
 }
 
@@ -64,13 +84,21 @@ async fn serve(
     if !host.reachable() {
         return Err(LinkDown);
     }
+    let endpoint = req
+        .uri()
+        .path()
+        .strip_prefix('/')
+        .unwrap_or_default()
+        .to_owned();
+    if !ALL.contains(&endpoint.as_str()) {
+        return Ok(server_error(StatusCode::NOT_FOUND, NOT_FOUND_TEXT));
+    }
     if req.method() != Method::POST {
-        return Ok(plain(
+        return Ok(server_error(
             StatusCode::METHOD_NOT_ALLOWED,
-            "only POST /<endpoint>",
+            METHOD_NOT_ALLOWED_TEXT,
         ));
     }
-    let endpoint = req.uri().path().trim_start_matches('/').to_owned();
     let cookie = session_cookie(&req);
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
@@ -88,13 +116,8 @@ async fn serve(
     let mut resp = Response::new(Full::new(Bytes::from(out.body)));
     *resp.status_mut() =
         StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let ctype = if out.status == 200 {
-        "application/octet-stream"
-    } else {
-        "text/plain"
-    };
     resp.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(ctype));
+        .insert(CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE_ESP_IDF));
     if let Some(c) = out.set_cookie {
         if let Ok(v) = HeaderValue::from_str(&format!("session={c}")) {
             resp.headers_mut().insert(SET_COOKIE, v);
@@ -126,6 +149,7 @@ pub async fn run(listener: TcpListener, host: Host, latency: Duration) -> Infall
             let svc = service_fn(move |req| serve(host.clone(), req, latency));
             let _ = http1::Builder::new()
                 .keep_alive(true)
+                .title_case_headers(true)
                 .serve_connection(TokioIo::new(stream), svc)
                 .await;
         });

@@ -141,6 +141,7 @@ fn target(app: &AppHandle, softap: String, pop: String) -> CmdResult<Target> {
         softap_password: None,
         pop,
         allow_sec0: false,
+        security: None,
     })
 }
 

@@ -4,14 +4,13 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 
 const run: { value: unknown } = { value: null };
 
-vi.mock("@tauri-apps/api/core", () => ({ Channel: class {}, invoke: vi.fn() }));
-vi.mock("../bindings", () => ({
-  commands: {
+vi.mock("@tauri-apps/api/core", async () => (await import("../tauri-mock")).core());
+vi.mock("../bindings", async () =>
+  (await import("../tauri-mock")).bindings({
     signIn: vi.fn(async (email: string) => ({ status: "ok", data: email })),
     interruptedRun: vi.fn(async () => ({ status: "ok", data: run.value })),
-    loadSettings: vi.fn(async () => ({ status: "error", error: { code: "settings", message: "x" } })),
-  },
-}));
+  }),
+);
 
 import { register, start } from "../nav";
 import { state } from "../state";

@@ -14,14 +14,14 @@ export function certFacts(c: CertView): HTMLElement {
   return h(
     "dl",
     { class: "facts", "data-role": "cert" },
-    h("dt", {}, "Thing name"),
+    h("dt", {}, t("fact-thing")),
     h("dd", { "data-fact": "thing" }, c.thing_name),
-    h("dt", {}, "Certificate id"),
+    h("dt", {}, t("fact-certificate-id")),
     h("dd", { "data-fact": "certificate-id" }, c.certificate_id),
-    h("dt", {}, "Expires"),
-    h("dd", { "data-fact": "expiry" }, c.expires_at ?? "not stated"),
-    h("dt", {}, "SHA-256 fingerprint"),
-    h("dd", { "data-fact": "fingerprint" }, c.fingerprint_sha256 ?? "not reported"),
+    h("dt", {}, t("fact-expires")),
+    h("dd", { "data-fact": "expiry" }, c.expires_at ?? t("fact-not-stated")),
+    h("dt", {}, t("fact-fingerprint")),
+    h("dd", { "data-fact": "fingerprint" }, c.fingerprint_sha256 ?? t("fact-not-reported")),
   );
 }
 
@@ -30,14 +30,14 @@ export function certPage(): HTMLElement {
   if (state.notice) msgs.append(banner("error", state.notice));
   state.notice = null;
   const result = h("div", { "data-role": "cert-result" });
-  const next = h("button", { type: "button", class: "primary", "data-nav": "next", disabled: true }, "Next");
+  const next = h("button", { type: "button", class: "primary", "data-nav": "next", disabled: true }, t("next"));
   let checked = "";
   const serial = field({
-    label: "Serial number",
+    label: t("field-serial"),
     name: "serial",
     value: state.serial,
-    placeholder: "as printed on the device",
-    hint: "4 to 32 letters, digits, '_' or '-'.",
+    placeholder: t("serial-placeholder"),
+    hint: t("serial-hint"),
     validate: v.serial,
     onInput: (x) => {
       next.disabled = x.trim() !== checked || checked === "";
@@ -46,9 +46,9 @@ export function certPage(): HTMLElement {
   const mode = h(
     "fieldset",
     {},
-    h("legend", {}, "Where the device's private key is made"),
-    h("label", {}, h("input", { type: "radio", name: "mode", value: "device_csr", checked: state.certMode === "device_csr", "data-choice": "device_csr" }), "On the device (recommended): the key never leaves it; the service signs the device's request."),
-    h("label", {}, h("input", { type: "radio", name: "mode", value: "cloud_key", checked: state.certMode === "cloud_key", "data-choice": "cloud_key" }), "By the service (as the original lab firmware expects): key and certificate are sent to the device."),
+    h("legend", {}, t("key-legend")),
+    h("label", {}, h("input", { type: "radio", name: "mode", value: "device_csr", checked: state.certMode === "device_csr", "data-choice": "device_csr" }), t("key-device")),
+    h("label", {}, h("input", { type: "radio", name: "mode", value: "cloud_key", checked: state.certMode === "cloud_key", "data-choice": "cloud_key" }), t("key-cloud")),
   );
   mode.addEventListener("change", () => {
     state.certMode = (mode.querySelector("input:checked") as HTMLInputElement).value as CertMode;
@@ -63,7 +63,7 @@ export function certPage(): HTMLElement {
     }
   });
   const showCert = () => {
-    if (state.cert) result.append(h("h2", {}, "Current certificate"), certFacts(state.cert));
+    if (state.cert) result.append(h("h2", {}, t("cert-current")), certFacts(state.cert));
   };
   checkBtn.addEventListener("click", async () => {
     const s = serial.check();
@@ -71,7 +71,7 @@ export function certPage(): HTMLElement {
     msgs.replaceChildren();
     result.replaceChildren();
     try {
-      const c = await busy(checkBtn, "Checking with the service…", () => call(commands.checkSerial(s.trim())));
+      const c = await busy(checkBtn, t("cert-checking"), () => call(commands.checkSerial(s.trim())));
       if (c.serial !== state.serial) {
         // Another device: what was learnt from the previous one (scan, code) does not apply.
         state.cert = null;
@@ -104,8 +104,8 @@ export function certPage(): HTMLElement {
   return h(
     "section",
     { class: "panel" },
-    h("h1", {}, "Certificate"),
-    h("p", { class: "lead" }, "The service checks the serial number and binds the device to your account; each device gets its own certificate and a policy that allows only its own topics."),
+    h("h1", {}, t("cert-title")),
+    h("p", { class: "lead" }, t("cert-lead")),
     msgs,
     serial.root,
     mode,

@@ -1,24 +1,13 @@
 // Page 3 against a scripted backend: the live step list, the failure reason and its fix, and
 // "retry" routed to the page that can fix the cause.
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import { script } from "../tauri-mock";
 
-const script: { events: unknown[]; result: unknown } = { events: [], result: null };
 
-vi.mock("@tauri-apps/api/core", () => ({
-  Channel: class {
-    onmessage: (m: unknown) => void = () => {};
-  },
-  invoke: vi.fn(),
-}));
-vi.mock("../bindings", () => ({
-  commands: {
-    provision: vi.fn(async (_req: unknown, ch: { onmessage: (m: unknown) => void }) => {
-      for (const e of script.events) ch.onmessage(e);
-      return script.result;
-    }),
-    loadSettings: vi.fn(async () => ({ status: "error", error: { code: "settings", message: "x" } })),
-  },
-}));
+vi.mock("@tauri-apps/api/core", async () => (await import("../tauri-mock")).core());
+vi.mock("../bindings", async () =>
+  (await import("../tauri-mock")).bindings(),
+);
 
 import { register, start } from "../nav";
 import { state } from "../state";

@@ -14,15 +14,23 @@ import { certFacts } from "./cert";
 import { startCountdown } from "../countdown";
 
 export const STEPS: { id: StepId; label: string }[] = [
-  { id: "join_device", label: "Join the device" },
-  { id: "secure_session", label: "Secure session" },
-  { id: "certificate", label: "Certificate" },
-  { id: "send_credentials", label: "Send credentials" },
-  { id: "apply", label: "Apply" },
-  { id: "device_joined_wifi", label: "Device joined Wi-Fi" },
-  { id: "host_restored", label: "Host back on its network" },
-  { id: "device_online", label: "Device online" },
+  { id: "join_device", label: "step-join-device" },
+  { id: "secure_session", label: "step-secure-session" },
+  { id: "certificate", label: "step-certificate" },
+  { id: "send_credentials", label: "step-send-credentials" },
+  { id: "apply", label: "step-apply" },
+  { id: "device_joined_wifi", label: "step-device-joined" },
+  { id: "host_restored", label: "step-host-restored" },
+  { id: "device_online", label: "step-device-online" },
 ];
+
+const RETRY: Record<"connect" | "wifi" | "cert" | "signin" | "settings", string> = {
+  connect: "retry",
+  wifi: "fix-on-wifi",
+  cert: "fix-on-cert",
+  signin: "fix-on-signin",
+  settings: "fix-on-settings",
+};
 
 const MARK: Record<string, string> = { pending: "·", running: "…", done: "✓", failed: "✗" };
 
@@ -31,13 +39,13 @@ export function connectPage(): HTMLElement {
   if (state.notice) msgs.append(banner("error", state.notice));
   state.notice = null;
 
-  const softap = field({ label: "Device network name", name: "softap", value: state.softap || v.defaultSoftap(state.serial), hint: "PROV_ and 4 characters, on the device's label.", validate: v.softapName });
-  const pop = secretField({ label: "Device code (proof of possession)", name: "pop", value: state.pop, validate: v.pop });
+  const softap = field({ label: t("field-softap"), name: "softap", value: state.softap || v.defaultSoftap(state.serial), hint: t("softap-hint"), validate: v.softapName });
+  const pop = secretField({ label: t("field-pop"), name: "pop", value: state.pop, validate: v.pop });
   const qr = h("textarea", { id: "qr", name: "qr", rows: 2, placeholder: '{"ver":"v1","name":"PROV_…","pop":"…"}' });
-  const qrMsg = h("p", { class: "field-msg", "data-msg-for": "qr" }, "Or paste the text of the QR code on the label.");
+  const qrMsg = h("p", { class: "field-msg", "data-msg-for": "qr" }, t("qr-hint"));
   qr.addEventListener("input", () => {
     if (qr.value.trim() === "") {
-      qrMsg.textContent = "Or paste the text of the QR code on the label.";
+      qrMsg.textContent = t("qr-hint");
       qrMsg.classList.remove("error");
       return;
     }
@@ -48,19 +56,19 @@ export function connectPage(): HTMLElement {
     } else {
       softap.set(r.ok.name);
       if (r.ok.pop) pop.set(r.ok.pop);
-      qrMsg.textContent = `Read ${r.ok.name} from the QR text.`;
+      qrMsg.textContent = t("qr-read", { name: r.ok.name });
       qrMsg.classList.remove("error");
     }
   });
 
   const rows = new Map<StepId, HTMLLIElement>();
-  const list = h("ol", { class: "progress", "data-role": "steps" });
+  const list = h("ol", { class: "progress", "data-role": "steps", "aria-live": "polite" });
   for (const s of STEPS) {
-    const li = h("li", { "data-step": s.id, "data-state": "pending" }, h("span", { class: "mark", "aria-hidden": "true" }, MARK.pending), h("span", {}, s.label));
+    const li = h("li", { "data-step": s.id, "data-state": "pending" }, h("span", { class: "mark", "aria-hidden": "true" }, MARK.pending), h("span", {}, t(s.label)));
     rows.set(s.id, li);
     list.append(li);
   }
-  const outcome = h("div", { "data-role": "outcome" });
+  const outcome = h("div", { "data-role": "outcome", "aria-live": "polite" });
 
   const setStep = (id: StepId, st: "running" | "done" | "failed", detail: string, err?: AppError) => {
     const li = rows.get(id);
@@ -79,13 +87,13 @@ export function connectPage(): HTMLElement {
     if (ev.kind === "step") setStep(ev.step, ev.state, ev.message, ev.error ?? undefined);
   };
 
-  const go3 = h("button", { type: "button", class: "primary", "data-action": "provision" }, "Provision the device");
-  const back = h("button", { type: "button", "data-nav": "back", onclick: () => go("wifi") }, "Back");
+  const go3 = h("button", { type: "button", class: "primary", "data-action": "provision" }, t("provision"));
+  const back = h("button", { type: "button", "data-nav": "back", onclick: () => go("wifi") }, t("back"));
 
   const fail = (err: AppError) => {
     const a = advice(err.code);
     const target = a.page === "cert" || a.page === "wifi" || a.page === "connect" || a.page === "signin" || a.page === "settings" ? a.page : "connect";
-    const retry = h("button", { type: "button", class: "primary", "data-action": "retry", "data-target": target }, target === "connect" ? "Retry" : `Fix it on the ${target === "wifi" ? "Wi-Fi" : target === "cert" ? "certificate" : target} page`);
+    const retry = h("button", { type: "button", class: "primary", "data-action": "retry", "data-target": target }, t(RETRY[target]));
     retry.addEventListener("click", () => {
       state.notice = describe(err);
       if (target === "connect") {
@@ -117,9 +125,9 @@ export function connectPage(): HTMLElement {
       state.interrupted = null;
       state.cert = done.cert;
       outcome.replaceChildren(
-        banner("ok", `${done.serial} is online${done.last_seen ? ` (last seen ${done.last_seen})` : ""}.`),
+        banner("ok", done.last_seen ? t("online-seen", { serial: done.serial, seen: done.last_seen }) : t("online", { serial: done.serial })),
         certFacts(done.cert),
-        h("div", { class: "actions" }, h("span"), h("div", { class: "right" }, h("button", { type: "button", class: "primary", "data-action": "another", onclick: () => another() }, "Provision another device"))),
+        h("div", { class: "actions" }, h("span"), h("div", { class: "right" }, h("button", { type: "button", class: "primary", "data-action": "another", onclick: () => another() }, t("another")))),
       );
       outcome.querySelector<HTMLButtonElement>("button")?.focus();
     } catch (e) {
@@ -152,10 +160,10 @@ export function connectPage(): HTMLElement {
   if (state.pop && state.pop === state.popAccepted) {
     const softapName = state.softap || v.defaultSoftap(state.serial);
     go3.disabled = true;
-    windowLine.textContent = "Asking the device how long it stays in provisioning mode…";
+    windowLine.textContent = t("window-asking");
     void call(commands.windowLeft({ softap: softapName, pop: state.pop }))
       .then((ms) => {
-        if (ms === null) windowLine.textContent = "The device does not say how long it stays in provisioning mode.";
+        if (ms === null) windowLine.textContent = t("window-unknown");
         else startCountdown(windowLine, Date.now() + ms);
       })
       .catch(() => {
@@ -167,15 +175,15 @@ export function connectPage(): HTMLElement {
   }
 
   if (state.interrupted) {
-    const resume = h("button", { type: "button", class: "primary", "data-action": "resume" }, "Check it came online");
+    const resume = h("button", { type: "button", class: "primary", "data-action": "resume" }, t("resume"));
     resume.addEventListener("click", () => run((ch) => call(commands.resumeRun(ch))));
-    msgs.append(banner("info", `The last run for ${state.interrupted.serial} stopped after the device got its settings.`, h("div", { class: "actions" }, resume)));
+    msgs.append(banner("info", t("interrupted", { serial: state.interrupted.serial }), h("div", { class: "actions" }, resume)));
   }
 
   return h(
     "section",
     { class: "panel" },
-    h("h1", {}, "Connect"),
+    h("h1", {}, t("connect-title")),
     h(
       "p",
       { class: "lead", "data-role": "lead" },
@@ -187,7 +195,7 @@ export function connectPage(): HTMLElement {
     windowLine,
     softap.root,
     pop.root,
-    h("div", { class: "field" }, h("label", { for: "qr" }, "QR code text"), qr, qrMsg),
+    h("div", { class: "field" }, h("label", { for: "qr" }, t("field-qr")), qr, qrMsg),
     h("div", { class: "actions" }, back, h("div", { class: "right" }, go3)),
     list,
     outcome,

@@ -63,23 +63,23 @@ export function settingsPage(current: BackendView): HTMLElement {
   const kind = current.kind === "aws" ? "aws" : "self_hosted";
 
   // Self-hosted
-  const url = field({ label: "Service address", name: "api-url", value: current.kind === "self_hosted" ? current.url : "", placeholder: "https://127.0.0.1:8443", validate: v.url });
+  const url = field({ label: t("field-service"), name: "api-url", value: current.kind === "self_hosted" ? current.url : "", placeholder: "https://127.0.0.1:8443", validate: v.url });
   const caFile = h("input", { type: "file", id: "ca-file", name: "ca-file", accept: ".pem,.crt" });
   const savedCa = current.kind === "self_hosted" ? current.ca_path : null;
-  const caNote = h("p", { class: "field-msg" }, savedCa ? "A new file replaces the trusted CA." : "Optional: the service's CA certificate (ca.pem) if it is not publicly trusted.");
+  const caNote = h("p", { class: "field-msg" }, savedCa ? t("ca-replace") : t("ca-optional"));
   // Saving other settings (the device address) must not drop the CA picked earlier.
   const keepCa = h("input", { type: "checkbox", id: "keep-ca", name: "keep-ca", checked: savedCa !== null });
-  const keepRow = savedCa ? h("label", { for: "keep-ca", class: "muted" }, keepCa, ` Keep trusting the CA in ${savedCa}`) : null;
-  const selfBox = h("div", { "data-backend": "self_hosted" }, url.root, h("div", { class: "field" }, h("label", { for: "ca-file" }, "CA certificate"), caFile, caNote, keepRow));
+  const keepRow = savedCa ? h("label", { for: "keep-ca", class: "muted" }, keepCa, " ", t("ca-keep", { path: savedCa })) : null;
+  const selfBox = h("div", { "data-backend": "self_hosted" }, url.root, h("div", { class: "field" }, h("label", { for: "ca-file" }, t("field-ca")), caFile, caNote, keepRow));
 
   // AWS
   const aws = current.kind === "aws" ? current : null;
   const outputs = h("input", { type: "file", id: "stack-outputs", name: "stack-outputs", accept: ".json" });
-  const region = field({ label: "Region", name: "region", value: aws?.region ?? "", placeholder: "eu-west-1", validate: v.required("AWS region") });
-  const pool = field({ label: "User pool id", name: "user-pool-id", value: aws?.user_pool_id ?? "", validate: v.required("Cognito user pool id") });
-  const client = field({ label: "App client id", name: "client-id", value: aws?.client_id ?? "", validate: v.required("Cognito app client id") });
-  const api = field({ label: "API URL", name: "aws-api-url", value: aws?.api_url ?? "", validate: v.url });
-  const secret = secretField({ label: "App client secret (only if the client has one)", name: "client-secret", hint: aws?.has_client_secret ? "A secret is stored in the keyring; leave empty to remove it." : "Kept in the system keyring, never in a file." });
+  const region = field({ label: t("field-region"), name: "region", value: aws?.region ?? "", placeholder: "eu-west-1", validate: v.required("v-region-empty") });
+  const pool = field({ label: t("field-pool"), name: "user-pool-id", value: aws?.user_pool_id ?? "", validate: v.required("v-pool-empty") });
+  const client = field({ label: t("field-client"), name: "client-id", value: aws?.client_id ?? "", validate: v.required("v-client-empty") });
+  const api = field({ label: t("field-api"), name: "aws-api-url", value: aws?.api_url ?? "", validate: v.url });
+  const secret = secretField({ label: t("field-secret"), name: "client-secret", hint: aws?.has_client_secret ? t("secret-stored") : t("secret-where") });
   outputs.addEventListener("change", async () => {
     const text = await fileText(outputs);
     if (text === null) return;
@@ -90,7 +90,7 @@ export function settingsPage(current: BackendView): HTMLElement {
         pool.set(b.user_pool_id);
         client.set(b.client_id);
         api.set(b.api_url);
-        msgs.replaceChildren(banner("ok", "Read the stack outputs: check the values and save."));
+        msgs.replaceChildren(banner("ok", t("outputs-read")));
       }
     } catch (e) {
       msgs.replaceChildren(banner("error", describe(toAppError(e))));
@@ -99,7 +99,7 @@ export function settingsPage(current: BackendView): HTMLElement {
   const awsBox = h(
     "div",
     { "data-backend": "aws" },
-    h("div", { class: "field" }, h("label", { for: "stack-outputs" }, "Import the CloudFormation stack outputs (JSON)"), outputs, h("p", { class: "field-msg" }, "From `aws cloudformation describe-stacks` or the console's Outputs tab.")),
+    h("div", { class: "field" }, h("label", { for: "stack-outputs" }, t("field-outputs")), outputs, h("p", { class: "field-msg" }, t("outputs-hint"))),
     region.root,
     pool.root,
     client.root,
@@ -107,7 +107,7 @@ export function settingsPage(current: BackendView): HTMLElement {
     secret.root,
   );
 
-  const choice = h("fieldset", {}, h("legend", {}, "Provisioning service"), radio("backend", "self_hosted", "Self-hosted (provisiond)", kind === "self_hosted"), radio("backend", "aws", "AWS (Cognito + API Gateway)", kind === "aws"));
+  const choice = h("fieldset", {}, h("legend", {}, t("service-legend")), radio("backend", "self_hosted", t("service-self-hosted"), kind === "self_hosted"), radio("backend", "aws", t("service-aws"), kind === "aws"));
   const show = () => {
     const k = (choice.querySelector("input:checked") as HTMLInputElement).value;
     selfBox.hidden = k !== "self_hosted";
@@ -116,20 +116,20 @@ export function settingsPage(current: BackendView): HTMLElement {
   choice.addEventListener("change", show);
 
   // Device link
-  const direct = field({ label: "Device address", name: "device-address", value: state.direct ?? "", placeholder: "127.0.0.1:8080", validate: v.address });
+  const direct = field({ label: t("field-device-address"), name: "device-address", value: state.direct ?? "", placeholder: "127.0.0.1:8080", validate: v.address });
   const linkChoice = h(
     "fieldset",
     {},
-    h("legend", {}, "How to reach the device"),
-    radio("link", "soft_ap", "Join its Wi-Fi access point (PROV_xxxx), as for a new device", state.direct === null),
-    radio("link", "direct", "Directly at an address (the simulator, or a device on this network)", state.direct !== null),
+    h("legend", {}, t("link-legend")),
+    radio("link", "soft_ap", t("link-softap"), state.direct === null),
+    radio("link", "direct", t("link-direct"), state.direct !== null),
   );
   const showLink = () => {
     direct.root.hidden = (linkChoice.querySelector("input:checked") as HTMLInputElement).value !== "direct";
   };
   linkChoice.addEventListener("change", showLink);
 
-  const save = h("button", { type: "submit", class: "primary", "data-action": "save-settings" }, "Save");
+  const save = h("button", { type: "submit", class: "primary", "data-action": "save-settings" }, t("save"));
   const form = h(
     "form",
     { novalidate: true },
@@ -138,7 +138,7 @@ export function settingsPage(current: BackendView): HTMLElement {
     awsBox,
     linkChoice,
     direct.root,
-    h("div", { class: "actions" }, state.who ? h("button", { type: "button", "data-nav": "back", onclick: () => go("cert") }, "Back") : h("span"), h("div", { class: "right" }, save)),
+    h("div", { class: "actions" }, state.who ? h("button", { type: "button", "data-nav": "back", onclick: () => go("cert") }, t("back")) : h("span"), h("div", { class: "right" }, save)),
   );
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -161,7 +161,7 @@ export function settingsPage(current: BackendView): HTMLElement {
       if (address === null) return;
     }
     try {
-      await busy(save, "Saving…", async () => {
+      await busy(save, t("forgot-saving"), async () => {
         state.backend = await call(commands.setBackend(input));
         const s = await call(commands.loadSettings());
         s.device_link = address === null ? { kind: "soft_ap" } : { kind: "direct", address: address.trim() };
@@ -182,5 +182,5 @@ export function settingsPage(current: BackendView): HTMLElement {
   });
   show();
   showLink();
-  return h("section", { class: "panel" }, h("h1", {}, "Settings"), msgs, form, appearance());
+  return h("section", { class: "panel" }, h("h1", {}, t("settings-title")), msgs, form, appearance());
 }

@@ -4,16 +4,18 @@ import { call } from "../api";
 import { commands, type Network } from "../bindings";
 import { banner, busy, field, h, secretField } from "../dom";
 import { describe, toAppError } from "../errors";
+import { t } from "../i18n";
 import { go } from "../nav";
 import { state } from "../state";
 import * as v from "../validate";
 
 /** Signal strength in words; RSSI in dBm. */
 export function signalWords(rssi: number): string {
-  if (rssi >= -55) return "excellent";
-  if (rssi >= -67) return "good";
-  if (rssi >= -78) return "fair";
-  return "weak";
+  const args = { dbm: rssi };
+  if (rssi >= -55) return t("signal-excellent", args);
+  if (rssi >= -67) return t("signal-good", args);
+  if (rssi >= -78) return t("signal-fair", args);
+  return t("signal-weak", args);
 }
 
 export function wifiPage(): HTMLElement {
@@ -21,17 +23,17 @@ export function wifiPage(): HTMLElement {
   if (state.notice) msgs.append(banner("error", state.notice));
   state.notice = null;
 
-  const ssid = field({ label: "Network name (SSID)", name: "ssid", value: state.ssid, validate: v.ssid, onInput: (x) => pickTyped(x) });
-  const pass = secretField({ label: "Passphrase", name: "passphrase", value: state.passphrase, autocomplete: "off", validate: (x) => v.passphrase(x, state.secured) });
+  const ssid = field({ label: t("field-ssid"), name: "ssid", value: state.ssid, validate: v.ssid, onInput: (x) => pickTyped(x) });
+  const pass = secretField({ label: t("field-passphrase"), name: "passphrase", value: state.passphrase, autocomplete: "off", validate: (x) => v.passphrase(x, state.secured) });
   const open = h("input", { type: "checkbox", id: "open-net", name: "open", checked: !state.secured });
-  const openRow = h("label", { for: "open-net", class: "muted" }, open, " This network has no passphrase (open)");
+  const openRow = h("label", { for: "open-net", class: "muted" }, open, " ", t("open-network"));
   open.addEventListener("change", () => {
     state.secured = !open.checked;
     pass.check();
   });
 
   const list = h("tbody");
-  const table = h("table", { class: "networks", "data-role": "networks", hidden: state.networks.length === 0 }, h("thead", {}, h("tr", {}, h("th", {}, "Network"), h("th", {}, "Signal"), h("th", {}, "Security"))), list);
+  const table = h("table", { class: "networks", "data-role": "networks", hidden: state.networks.length === 0 }, h("thead", {}, h("tr", {}, h("th", {}, t("col-network")), h("th", {}, t("col-signal")), h("th", {}, t("col-security")))), list);
   const drawList = () => {
     list.replaceChildren(
       ...state.networks.map((n: Network) => {
@@ -44,7 +46,7 @@ export function wifiPage(): HTMLElement {
           drawList();
           pass.input.focus();
         });
-        return h("tr", { class: n.ssid === state.ssid ? "selected" : "" }, h("td", {}, pick), h("td", {}, `${signalWords(n.rssi)} (${n.rssi} dBm)`), h("td", {}, n.security));
+        return h("tr", { class: n.ssid === state.ssid ? "selected" : "" }, h("td", {}, pick), h("td", {}, signalWords(n.rssi)), h("td", {}, n.security));
       }),
     );
     table.hidden = state.networks.length === 0;
@@ -58,9 +60,9 @@ export function wifiPage(): HTMLElement {
   };
 
   // Scanning needs the device: its network name and code, carried on to page 3.
-  const softap = field({ label: "Device network name", name: "scan-softap", value: state.softap || v.defaultSoftap(state.serial), validate: v.softapName });
-  const pop = secretField({ label: "Device code (proof of possession)", name: "scan-pop", value: state.pop, validate: v.pop });
-  const scanBtn = h("button", { type: "button", "data-action": "scan" }, "Scan from the device");
+  const softap = field({ label: t("field-softap"), name: "scan-softap", value: state.softap || v.defaultSoftap(state.serial), validate: v.softapName });
+  const pop = secretField({ label: t("field-pop"), name: "scan-pop", value: state.pop, validate: v.pop });
+  const scanBtn = h("button", { type: "button", "data-action": "scan" }, t("scan"));
   scanBtn.addEventListener("click", async () => {
     const [a, p] = [softap.check(), pop.check()];
     if (a === null || p === null) return;
@@ -68,19 +70,19 @@ export function wifiPage(): HTMLElement {
     state.pop = p.trim();
     msgs.replaceChildren();
     try {
-      state.networks = await busy(scanBtn, "Scanning…", () => call(commands.scanNetworks({ softap: state.softap, pop: state.pop })));
+      state.networks = await busy(scanBtn, t("scanning"), () => call(commands.scanNetworks({ softap: state.softap, pop: state.pop })));
       state.popAccepted = state.pop;
       drawList();
-      if (state.networks.length === 0) msgs.replaceChildren(banner("info", "The device sees no network: type the name below."));
+      if (state.networks.length === 0) msgs.replaceChildren(banner("info", t("scan-none")));
     } catch (e) {
       msgs.replaceChildren(banner("error", describe(toAppError(e))));
     }
   });
-  const scanBox = h("details", { "data-role": "scan", open: state.networks.length === 0 }, h("summary", {}, "Networks the device can see"), softap.root, pop.root, h("div", { class: "actions" }, scanBtn));
+  const scanBox = h("details", { "data-role": "scan", open: state.networks.length === 0 }, h("summary", {}, t("scan-legend")), softap.root, pop.root, h("div", { class: "actions" }, scanBtn));
 
-  const back = h("button", { type: "button", "data-nav": "back" }, "Back");
+  const back = h("button", { type: "button", "data-nav": "back" }, t("back"));
   back.addEventListener("click", () => go("cert"));
-  const next = h("button", { type: "submit", class: "primary", "data-nav": "next" }, "Next");
+  const next = h("button", { type: "submit", class: "primary", "data-nav": "next" }, t("next"));
   const form = h("form", { novalidate: true }, ssid.root, openRow, pass.root, h("div", { class: "actions" }, back, h("div", { class: "right" }, next)));
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
@@ -91,5 +93,5 @@ export function wifiPage(): HTMLElement {
     go("connect");
   });
   drawList();
-  return h("section", { class: "panel" }, h("h1", {}, "Wi-Fi"), h("p", { class: "lead" }, "Choose the network the device will use. The passphrase goes only to the device, over the encrypted session."), msgs, scanBox, table, form);
+  return h("section", { class: "panel" }, h("h1", {}, t("wifi-title")), h("p", { class: "lead" }, t("wifi-lead")), msgs, scanBox, table, form);
 }

@@ -2,27 +2,15 @@
 // self-hosted service, a wrong device code said once, what page 1's button does, and page 3
 // over a direct link.
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import { script } from "../tauri-mock";
 
-const script: { events: unknown[]; result: unknown } = { events: [], result: null };
-
-vi.mock("@tauri-apps/api/core", () => ({
-  Channel: class {
-    onmessage: (m: unknown) => void = () => {};
-  },
-  invoke: vi.fn(),
-}));
-vi.mock("../bindings", () => ({
-  commands: {
+vi.mock("@tauri-apps/api/core", async () => (await import("../tauri-mock")).core());
+vi.mock("../bindings", async () =>
+  (await import("../tauri-mock")).bindings({
     signUp: vi.fn(async () => ({ status: "ok", data: "confirm_code" })),
     signIn: vi.fn(async () => ({ status: "error", error: { code: "user_not_confirmed", message: "The account is not confirmed yet." } })),
-    checkSerial: vi.fn(async (serial: string) => ({ status: "ok", data: { serial, certificate_id: null } })),
-    provision: vi.fn(async (_req: unknown, ch: { onmessage: (m: unknown) => void }) => {
-      for (const e of script.events) ch.onmessage(e);
-      return script.result;
-    }),
-    loadSettings: vi.fn(async () => ({ status: "error", error: { code: "settings", message: "x" } })),
-  },
-}));
+  }),
+);
 
 import { chooseLanguage } from "../i18n";
 import { register, start } from "../nav";
@@ -66,58 +54,48 @@ beforeEach(() => {
   register("wifi", () => Object.assign(document.createElement("div"), { id: "wifi-page" }));
 });
 
+const AWS = { kind: "aws", region: "eu-west-1", user_pool_id: "p", client_id: "c", api_url: "https://x", has_client_secret: false } as const;
+
 describe("self-hosted accounts say where the code is (issue 17, 8)", () => {
-  it("after sign-up, the confirm page names the administrator's command, not an e-mail", async () => {
-    start(app(), "signup");
-    type("email", "ada@example.com");
-    type("password", "lovelace-1843");
-    type("password2", "lovelace-1843");
-    document.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
-    await flush();
-    expect(document.querySelector("h1")!.textContent).toBe("Confirm your account");
-    expect(messages()).toBe(
-      "Account created. This service sends no e-mail: its administrator reads your confirmation code with “provisiond user code ada@example.com”.",
-    );
-  });
-
-  it("an unconfirmed sign-in goes to the confirm page with the same words", async () => {
-    start(app(), "signin");
-    type("email", "ada@example.com");
-    type("password", "lovelace-1843");
-    document.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
-    await flush();
-    expect(document.querySelector("h1")!.textContent).toBe("Confirm your account");
-    expect(messages()).toBe(
-      "Your account is not confirmed yet. This service sends no e-mail: its administrator reads your code with “provisiond user code ada@example.com”.",
-    );
-  });
-
-  it("in Simplified Chinese when chosen in Settings", async () => {
-    chooseLanguage("zh-CN");
-    try {
-      start(app(), "signup");
-      expect(document.querySelector("h1")!.textContent).toBe("创建账户");
-      type("email", "ada@example.com");
-      type("password", "lovelace-1843");
-      type("password2", "lovelace-1843");
-      document.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
-      await flush();
-      expect(messages()).toBe("账户已创建。此服务不发送电子邮件：它的管理员用“provisiond user code ada@example.com”查看你的确认码。");
-    } finally {
-      chooseLanguage("system");
-    }
-  });
-
-  it("an AWS (Cognito) service does send the e-mail", async () => {
-    state.backend = { kind: "aws", region: "eu-west-1", user_pool_id: "p", client_id: "c", api_url: "https://x", has_client_secret: false };
-    start(app(), "signup");
-    type("email", "ada@example.com");
-    type("password", "lovelace-1843");
-    type("password2", "lovelace-1843");
-    document.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
-    await flush();
-    expect(messages()).toBe("We sent a confirmation code to ada@example.com.");
-  });
+  const cases = [
+    {
+      name: "after sign-up, the confirm page names the administrator's command, not an e-mail",
+      page: "signup",
+      words: "Account created. This service sends no e-mail: its administrator reads your confirmation code with “provisiond user code ada@example.com”.",
+    },
+    {
+      name: "an unconfirmed sign-in goes to the confirm page with the same words",
+      page: "signin",
+      words: "Your account is not confirmed yet. This service sends no e-mail: its administrator reads your code with “provisiond user code ada@example.com”.",
+    },
+    {
+      name: "in Simplified Chinese when chosen in Settings",
+      page: "signup",
+      language: "zh-CN",
+      title: "创建账户",
+      words: "账户已创建。此服务不发送电子邮件：它的管理员用“provisiond user code ada@example.com”查看你的确认码。",
+    },
+    { name: "an AWS (Cognito) service does send the e-mail", page: "signup", backend: AWS, words: "We sent a confirmation code to ada@example.com." },
+  ] as const;
+  for (const c of cases) {
+    it(c.name, async () => {
+      if ("backend" in c) state.backend = c.backend;
+      if ("language" in c) chooseLanguage(c.language);
+      try {
+        start(app(), c.page);
+        if ("title" in c) expect(document.querySelector("h1")!.textContent).toBe(c.title);
+        type("email", "ada@example.com");
+        type("password", "lovelace-1843");
+        if (c.page === "signup") type("password2", "lovelace-1843");
+        document.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+        await flush();
+        if (!("backend" in c) && !("language" in c)) expect(document.querySelector("h1")!.textContent).toBe("Confirm your account");
+        expect(messages()).toBe(c.words);
+      } finally {
+        chooseLanguage("system");
+      }
+    });
+  }
 });
 
 describe("page 1 says what its button does (issue 17, 11)", () => {
@@ -135,22 +113,27 @@ describe("page 1 says what its button does (issue 17, 11)", () => {
 });
 
 describe("page 3 (issue 17, 10 and 11)", () => {
-  it("over a direct link does not say the computer changes networks", () => {
-    state.serial = "DEMO-0001";
-    state.direct = "127.0.0.1:40317";
-    start(app(), "connect");
-    expect(document.querySelector('[data-role="lead"]')!.textContent).toBe(
-      "Put DEMO-0001 in provisioning mode, then press the button. This computer talks to it directly at 127.0.0.1:40317, without changing networks.",
-    );
-  });
-
-  it("over the device's access point says it joins and comes back", () => {
-    state.serial = "SN-0001";
-    start(app(), "connect");
-    expect(document.querySelector('[data-role="lead"]')!.textContent).toBe(
-      "Put SN-0001 in provisioning mode, then press the button. This computer joins the device's network for a moment and comes back by itself.",
-    );
-  });
+  const leads = [
+    {
+      name: "over a direct link does not say the computer changes networks",
+      serial: "DEMO-0001",
+      direct: "127.0.0.1:40317",
+      lead: "Put DEMO-0001 in provisioning mode, then press the button. This computer talks to it directly at 127.0.0.1:40317, without changing networks.",
+    },
+    {
+      name: "over the device's access point says it joins and comes back",
+      serial: "SN-0001",
+      direct: null,
+      lead: "Put SN-0001 in provisioning mode, then press the button. This computer joins the device's network for a moment and comes back by itself.",
+    },
+  ];
+  for (const c of leads) {
+    it(c.name, () => {
+      Object.assign(state, { serial: c.serial, direct: c.direct });
+      start(app(), "connect");
+      expect(document.querySelector('[data-role="lead"]')!.textContent).toBe(c.lead);
+    });
+  }
 
   it("says a wrong device code once, the core's words behind Details", async () => {
     Object.assign(state, { serial: "SN-0001", softap: "PROV_0001", pop: "not-the-code" });

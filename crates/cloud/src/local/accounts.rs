@@ -411,7 +411,7 @@ impl Accounts for LocalAccounts {
         if !confirmed {
             return Err(ApiError::new(
                 ErrorCode::AccountNotConfirmed,
-                "confirm the account first (POST /auth/confirm with the code)",
+                "the account is not confirmed yet; its code is shown by `provisiond user code EMAIL`",
             ));
         }
         self.tokens(&email, None)

@@ -49,6 +49,23 @@ fn unsupported(e: Error, what: &str) -> Error {
     }
 }
 
+/// The self-hosted service e-mails nothing: its answers about codes are rephrased to say
+/// where the code is (the administrator's `provisiond user code`), the server's own words
+/// kept as the detail.
+fn where_the_code_is(e: Error, email: &Email) -> Error {
+    let email = email.as_str();
+    let message = match e.code {
+        ErrorCode::UserNotConfirmed => format!(
+            "The account {email} is not confirmed yet. This service sends no e-mail: its administrator reads your code with `provisiond user code {email}`."
+        ),
+        ErrorCode::BadCode => format!(
+            "This code is wrong or has expired. This service sends no e-mail: ask its administrator for the current code (`provisiond user code {email}`)."
+        ),
+        _ => return e,
+    };
+    Error::new(e.code, message).with_detail(e.message)
+}
+
 #[async_trait::async_trait]
 impl Auth for SelfHostedAuth {
     async fn sign_up(&self, email: &Email, password: &str) -> Result<SignUpNext> {
@@ -69,6 +86,7 @@ impl Auth for SelfHostedAuth {
         )
         .await
         .map(drop)
+        .map_err(|e| where_the_code_is(e, email))
     }
 
     async fn resend_code(&self, email: &Email) -> Result<()> {
@@ -91,7 +109,7 @@ impl Auth for SelfHostedAuth {
                 ErrorCode::SessionExpired => {
                     Error::new(ErrorCode::BadCredentials, "Wrong e-mail or password.")
                 }
-                _ => e,
+                _ => where_the_code_is(e, email),
             })?;
         let a: SignInAnswer = serde_json::from_value(v).map_err(|e| {
             Error::new(
@@ -162,7 +180,7 @@ impl Auth for SelfHostedAuth {
         )
         .await
         .map(drop)
-        .map_err(|e| unsupported(e, "reset passwords"))
+        .map_err(|e| where_the_code_is(unsupported(e, "reset passwords"), email))
     }
 
     async fn sign_out(&self, tokens: &Tokens) -> Result<()> {

@@ -9,7 +9,7 @@ use protocol::iot::{
 use protocol::proto::{Status, WifiAuthMode};
 use protocol::security::Session;
 use protocol::security::client::{self, ClientError, ClientSecurity, Progress};
-use protocol::version::ProtoVer;
+use protocol::version::{CAP_IOT_CRED, ProtoVer};
 use protocol::wifi::{
     ConfigRequest, ConfigResponse, FailReason, ScanRequest, ScanResponse, StationStatus, WifiConfig,
 };
@@ -19,6 +19,7 @@ use zeroize::Zeroizing;
 /// Scan entries asked for per request: ESP-IDF's own tool asks for 4, which every device takes.
 const SCAN_PAGE: u32 = 4;
 
+use super::security::SecurityPolicy;
 use super::transport::{PostError, Transport};
 use crate::error::{Error, ErrorCode, Result};
 use crate::validate::{Passphrase, Pop, Ssid};
@@ -110,22 +111,23 @@ fn client_err(e: ClientError) -> Error {
 }
 
 impl DeviceSession {
-    /// Reads `proto-ver`, picks the security it asks for (refusing sec0 unless
-    /// `allow_sec0`), and runs the handshake with the PoP.
-    pub async fn open(base: &str, pop: &Pop, allow_sec0: bool) -> Result<Self> {
+    /// Reads `proto-ver` and runs the handshake with the PoP at the level `policy` allows:
+    /// the device's `proto-ver` may raise it, never lower it (see [`SecurityPolicy`]).
+    pub async fn open(base: &str, pop: &Pop, policy: SecurityPolicy) -> Result<Self> {
         let mut transport = Transport::new(base)?;
         let body = transport
             .post(PROTO_VER, b"---")
             .await
             .map_err(|e| e.into_error(PROTO_VER))?;
         let proto = ProtoVer::parse(&body).map_err(protocol_err)?;
-        let security = match proto.prov.sec_ver {
-            0 if !allow_sec0 => {
-                return Err(Error::new(
-                    ErrorCode::InsecureDevice,
-                    "The device offers only an unencrypted session (security 0): anyone nearby could read the Wi-Fi passphrase. Allow it explicitly only for a device on a bench.",
-                ));
-            }
+        let level = policy.negotiate(proto.prov.sec_ver)?;
+        if level < 2 {
+            tracing::warn!(
+                level,
+                "opening a session below security 2, as the user chose"
+            );
+        }
+        let security = match level {
             0 => ClientSecurity::Sec0,
             1 => ClientSecurity::sec1(pop.expose().as_bytes()),
             _ => match ClientSecurity::sec2(pop.expose().as_bytes()) {
@@ -169,6 +171,18 @@ impl DeviceSession {
     /// The device's `proto-ver` document.
     pub fn proto_ver(&self) -> &ProtoVer {
         &self.proto
+    }
+
+    /// The security level of this session.
+    pub fn sec_ver(&self) -> u32 {
+        self.session.sec_ver()
+    }
+
+    /// Whether the device serves our `iot-cred` endpoint (`iot_cred` in its `cap` list). A
+    /// stock ESP-IDF `wifi_prov_mgr` device does not: it takes Wi-Fi settings only. The list is
+    /// unauthenticated, so it only decides what to offer, never what to trust.
+    pub fn has_iot_cred(&self) -> bool {
+        self.proto.prov.cap.iter().any(|c| c == CAP_IOT_CRED)
     }
 
     /// Sends one encrypted request and decrypts the answer. Transport failures come back as

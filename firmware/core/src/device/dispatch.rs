@@ -23,8 +23,10 @@ pub mod status {
     pub const BAD_REQUEST: u16 = 400;
     /// No established session for this cookie (protocomm `InvalidSession`).
     pub const UNAUTHORIZED: u16 = 401;
-    /// Unknown endpoint.
+    /// Unknown endpoint (body as ESP-IDF's HTTP server words it).
     pub const NOT_FOUND: u16 = 404;
+    /// A known endpoint asked with another method than POST.
+    pub const METHOD_NOT_ALLOWED: u16 = 405;
     /// Body larger than 4096 bytes.
     pub const PAYLOAD_TOO_LARGE: u16 = 413;
     /// Provisioning locked after too many wrong proofs of possession.
@@ -34,6 +36,11 @@ pub mod status {
     /// Provisioning is not running (window expired or device provisioned).
     pub const UNAVAILABLE: u16 = 503;
 }
+
+/// ESP-IDF's body for a 404.
+pub const NOT_FOUND_TEXT: &str = "Nothing matches the given URI";
+/// ESP-IDF's body for a 405.
+pub const METHOD_NOT_ALLOWED_TEXT: &str = "Specified method is invalid for this resource";
 
 /// The answer to one request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,6 +95,14 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
                 "InvalidProto: body larger than 4096 bytes",
             );
         }
+        if !protocol::endpoints::ALL.contains(&endpoint) {
+            return Response::error(status::NOT_FOUND, NOT_FOUND_TEXT);
+        }
+        // ESP-IDF's protocomm_httpd needs a Content-Length above 0 and drops the connection
+        // otherwise; a clear refusal tells the client more.
+        if body.is_empty() {
+            return Response::error(status::BAD_REQUEST, "InvalidProto: empty body");
+        }
         if self.phase != Phase::Provisioning {
             return Response::error(status::UNAVAILABLE, "provisioning is not running");
         }
@@ -99,7 +114,7 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
             PROV_CONFIG | PROV_SCAN | PROV_CTRL | IOT_CRED => {
                 self.handle_secured(endpoint, cookie, body, now_ms)
             }
-            _ => Response::error(status::NOT_FOUND, "no such endpoint"),
+            _ => Response::error(status::NOT_FOUND, NOT_FOUND_TEXT),
         }
     }
 

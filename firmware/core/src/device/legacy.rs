@@ -6,7 +6,6 @@
 
 use protocol::iot::{Credential, SeedCredentials};
 use protocol::legacy::LegacyCredentials;
-use protocol::proto::CmdSetConfig;
 
 use super::wifi::{Apply, join_request, validate};
 use super::{Device, Event, Phase};
@@ -39,12 +38,10 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
         if matches!(self.apply, Apply::Connecting { .. }) {
             return Err(LegacyRefused::Busy);
         }
-        let wifi = validate(&CmdSetConfig {
-            ssid: creds.ssid.clone(),
-            passphrase: creds.passphrase.to_vec(),
-            bssid: alloc::vec::Vec::new(),
-            channel: 0,
-        })
+        let wifi = validate(&protocol::wifi::WifiConfig::new(
+            &creds.ssid,
+            &creds.passphrase,
+        ))
         .ok_or(LegacyRefused::InvalidCredential)?;
         let seed = Credential::Seed(SeedCredentials {
             private_key_pem: creds.private_key_pem.clone(),

@@ -15,7 +15,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 pub use config::{DeviceConfig, softap_name};
-pub use dispatch::Response;
+pub use dispatch::{METHOD_NOT_ALLOWED_TEXT, NOT_FOUND_TEXT, Response, status};
 pub use legacy::LegacyRefused;
 
 use crate::hal::{Entropy, Flash, JoinFailure, MqttConnector, Radio, ScanEntry};

@@ -1,17 +1,18 @@
 //! `prov-config`, `prov-scan`, `prov-ctrl`: staging Wi-Fi credentials, applying them, and the
-//! join's progress. A failed join keeps provisioning open so a corrected passphrase can follow.
+//! join's progress, decoded and encoded with the protocol crate's codec (`protocol::wifi`).
+//! Semantics follow ESP-IDF's `wifi_config.c`, `wifi_scan.c` and `wifi_ctrl.c`: a failed join
+//! keeps provisioning open so a corrected passphrase can follow, `CmdCtrlReset` works only
+//! after a failed join, and the scan keeps the strongest networks so one page holds them all.
 
 use alloc::format;
 use alloc::vec::Vec;
-use prost::Message;
 use zeroize::Zeroizing;
 
-use protocol::proto::{
-    CmdGetStatus, RespApplyConfig, RespCtrlReprov, RespCtrlReset, RespGetStatus, RespScanResult,
-    RespScanStart, RespScanStatus, RespSetConfig, Status, WiFiConfigMsgType, WiFiConfigPayload,
-    WiFiCtrlMsgType, WiFiCtrlPayload, WiFiScanMsgType, WiFiScanPayload, WiFiScanResult,
-    WifiConnectFailedReason, WifiConnectedState, WifiStationState, resp_get_status,
-    wi_fi_config_payload, wi_fi_ctrl_payload, wi_fi_scan_payload,
+use protocol::proto::Status;
+use protocol::wifi::{
+    ConfigRequest, ConfigResponse, Connected, CtrlRequest, FailReason,
+    MAX_SCAN_ENTRIES_PER_RESPONSE, MessageError, ScanEntry as WireScanEntry, ScanRequest,
+    ScanResponse, StationStatus, WifiConfig,
 };
 
 use super::dispatch::{EndpointResult, malformed};
@@ -19,9 +20,6 @@ use super::station::Mqtt;
 use super::{Device, Event, Phase, Staged};
 use crate::hal::{Entropy, Flash, JoinFailure, JoinProgress, JoinRequest, MqttConnector, Radio};
 use crate::store::{Credentials, IotCredentials, WifiCredentials};
-
-/// Most scan entries returned per `CmdScanResult`, to stay far below the body limit.
-const MAX_SCAN_ENTRIES: usize = 8;
 
 /// State of the Wi-Fi join.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,208 +48,154 @@ pub(super) fn join_request(w: &WifiCredentials) -> JoinRequest {
     }
 }
 
-pub(super) fn validate(cmd: &protocol::proto::CmdSetConfig) -> Option<WifiCredentials> {
-    let ssid_ok = (1..=32).contains(&cmd.ssid.len());
-    let pass = cmd.passphrase.len();
+/// What this device accepts: an SSID of 1..=32 bytes, a WPA passphrase of 8..=64 bytes (or
+/// none, for an open network) and a 2.4 GHz channel.
+pub(super) fn validate(cfg: &WifiConfig) -> Option<WifiCredentials> {
+    if !(1..=32).contains(&cfg.ssid.len()) {
+        return None;
+    }
+    let pass = cfg.passphrase.len();
     let pass_ok = pass == 0 || (8..=64).contains(&pass);
-    let bssid = match cmd.bssid.len() {
+    let bssid = match cfg.bssid.len() {
         0 => None,
-        6 => Some(<[u8; 6]>::try_from(&cmd.bssid[..]).ok()?),
+        6 => Some(<[u8; 6]>::try_from(&cfg.bssid[..]).ok()?),
         _ => return None,
     };
-    let channel = u8::try_from(cmd.channel).ok().filter(|c| *c <= 14)?;
-    (ssid_ok && pass_ok).then(|| WifiCredentials {
-        ssid: cmd.ssid.clone(),
-        passphrase: Zeroizing::new(cmd.passphrase.clone()),
+    let channel = u8::try_from(cfg.channel).ok().filter(|c| *c <= 14)?;
+    pass_ok.then(|| WifiCredentials {
+        ssid: cfg.ssid.clone(),
+        passphrase: Zeroizing::new(cfg.passphrase.to_vec()),
         bssid,
         channel,
     })
 }
 
+/// A refusal for a body that decrypted but is not a request of this endpoint.
+fn refusal(e: MessageError, what: &str) -> super::dispatch::Response {
+    match e {
+        MessageError::Unexpected => malformed(&format!("{what} command")),
+        _ => malformed(what),
+    }
+}
+
 impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
     pub(super) fn prov_config(&mut self, plain: &[u8], now_ms: u64) -> EndpointResult {
-        use wi_fi_config_payload::Payload;
-        let req = WiFiConfigPayload::decode(plain).map_err(|_| malformed("WiFiConfigPayload"))?;
-        let (msg, payload) = match req.payload {
-            Some(Payload::CmdGetStatus(CmdGetStatus {})) => (
-                WiFiConfigMsgType::TypeRespGetStatus,
-                Payload::RespGetStatus(self.status()),
-            ),
-            Some(Payload::CmdSetConfig(cmd)) => {
-                let status = match validate(&cmd) {
-                    Some(w) if !matches!(self.apply, Apply::Connecting { .. }) => {
-                        self.staged.wifi = Some(w);
-                        Status::Success
-                    }
-                    _ => Status::InvalidArgument,
-                };
-                (
-                    WiFiConfigMsgType::TypeRespSetConfig,
-                    Payload::RespSetConfig(RespSetConfig {
-                        status: status as i32,
-                    }),
-                )
+        let req = match ConfigRequest::decode(plain) {
+            Ok(r) => r,
+            // Only SetConfig carries fields; out-of-range credentials get its refusal status.
+            Err(MessageError::InvalidField(_)) => {
+                return Ok(ConfigRequest::SetConfig(WifiConfig::new(b"", b""))
+                    .error_response(Status::InvalidArgument));
             }
-            Some(Payload::CmdApplyConfig(_)) => {
-                let status = match (&self.staged.wifi, &self.apply) {
-                    (_, Apply::Connecting { .. }) => Status::InvalidArgument,
-                    (Some(w), _) => {
-                        let req = join_request(w);
-                        let ssid = w.ssid.clone();
-                        self.radio.begin_join(&req, now_ms);
-                        self.apply = Apply::Connecting {
-                            ssid: ssid.clone(),
-                            station: false,
-                        };
-                        self.events.push_back(Event::Connecting { ssid });
-                        Status::Success
-                    }
-                    (None, _) => Status::InvalidArgument,
-                };
-                (
-                    WiFiConfigMsgType::TypeRespApplyConfig,
-                    Payload::RespApplyConfig(RespApplyConfig {
-                        status: status as i32,
-                    }),
-                )
-            }
-            _ => return Err(malformed("WiFiConfigPayload command")),
+            Err(e) => return Err(refusal(e, "WiFiConfigPayload")),
         };
-        Ok(WiFiConfigPayload {
-            msg: msg as i32,
-            payload: Some(payload),
-        }
-        .encode_to_vec())
+        let joining = matches!(self.apply, Apply::Connecting { .. });
+        Ok(match &req {
+            ConfigRequest::GetStatus => ConfigResponse::Status(self.status()).encode(),
+            ConfigRequest::SetConfig(cfg) => match validate(cfg) {
+                Some(w) if !joining => {
+                    self.staged.wifi = Some(w);
+                    ConfigResponse::SetConfig.encode()
+                }
+                _ => req.error_response(Status::InvalidArgument),
+            },
+            ConfigRequest::Apply => match &self.staged.wifi {
+                Some(w) if !joining => {
+                    let join = join_request(w);
+                    let ssid = w.ssid.clone();
+                    self.radio.begin_join(&join, now_ms);
+                    self.apply = Apply::Connecting {
+                        ssid: ssid.clone(),
+                        station: false,
+                    };
+                    self.events.push_back(Event::Connecting { ssid });
+                    ConfigResponse::Apply.encode()
+                }
+                _ => req.error_response(Status::InvalidArgument),
+            },
+        })
     }
 
-    fn status(&self) -> RespGetStatus {
-        use resp_get_status::State;
-        let (sta, state) = match &self.apply {
-            Apply::Idle => (WifiStationState::Disconnected, None),
-            Apply::Connecting { .. } => (WifiStationState::Connecting, None),
+    fn status(&self) -> StationStatus {
+        match &self.apply {
+            Apply::Idle => StationStatus::Disconnected,
+            Apply::Connecting { .. } => StationStatus::Connecting {
+                attempts_remaining: None,
+            },
             Apply::Connected {
                 ip,
                 channel,
                 bssid,
                 ssid,
-            } => (
-                WifiStationState::Connected,
-                Some(State::Connected(WifiConnectedState {
-                    ip4_addr: format!("{}.{}.{}.{}", ip[0], ip[1], ip[2], ip[3]),
-                    auth_mode: 0,
-                    ssid: ssid.clone(),
-                    bssid: bssid.to_vec(),
-                    channel: i32::from(*channel),
-                })),
-            ),
-            Apply::Failed(reason) => {
-                let r = match reason {
-                    JoinFailure::AuthError => WifiConnectFailedReason::AuthError,
-                    JoinFailure::NetworkNotFound => WifiConnectFailedReason::NetworkNotFound,
-                };
-                (
-                    WifiStationState::ConnectionFailed,
-                    Some(State::FailReason(r as i32)),
-                )
-            }
-        };
-        RespGetStatus {
-            status: Status::Success as i32,
-            sta_state: sta as i32,
-            state,
+            } => StationStatus::Connected(Connected {
+                ip4_addr: format!("{}.{}.{}.{}", ip[0], ip[1], ip[2], ip[3]),
+                auth_mode: 0,
+                ssid: ssid.clone(),
+                bssid: bssid.to_vec(),
+                channel: i32::from(*channel),
+            }),
+            Apply::Failed(reason) => StationStatus::Failed(Some(match reason {
+                JoinFailure::AuthError => FailReason::AuthError,
+                JoinFailure::NetworkNotFound => FailReason::NetworkNotFound,
+            })),
         }
     }
 
     pub(super) fn prov_scan(&mut self, plain: &[u8]) -> EndpointResult {
-        use wi_fi_scan_payload::Payload;
-        let req = WiFiScanPayload::decode(plain).map_err(|_| malformed("WiFiScanPayload"))?;
-        let (msg, status, payload) = match req.payload {
-            Some(Payload::CmdScanStart(_)) => {
+        let req = ScanRequest::decode(plain).map_err(|e| refusal(e, "WiFiScanPayload"))?;
+        Ok(match req {
+            ScanRequest::Start { .. } => {
                 // Scans complete synchronously here, so blocking and non-blocking look alike.
-                self.scan = self.radio.scan();
-                (
-                    WiFiScanMsgType::TypeRespScanStart,
-                    Status::Success,
-                    Payload::RespScanStart(RespScanStart {}),
-                )
+                // The strongest networks are kept, as ESP-IDF's manager keeps a bounded,
+                // RSSI-sorted list, so that esp_prov's single request for all of them fits.
+                let mut found = self.radio.scan();
+                found.sort_by_key(|e| core::cmp::Reverse(e.rssi));
+                found.truncate(MAX_SCAN_ENTRIES_PER_RESPONSE as usize);
+                self.scan = found;
+                ScanResponse::Started.encode()
             }
-            Some(Payload::CmdScanStatus(_)) => (
-                WiFiScanMsgType::TypeRespScanStatus,
-                Status::Success,
-                Payload::RespScanStatus(RespScanStatus {
-                    scan_finished: true,
-                    result_count: self.scan.len() as u32,
-                }),
-            ),
-            Some(Payload::CmdScanResult(cmd)) => {
-                let start = cmd.start_index as usize;
-                let count = cmd.count as usize;
-                let valid = count > 0
-                    && count <= MAX_SCAN_ENTRIES
-                    && start
-                        .checked_add(count)
-                        .is_some_and(|e| e <= self.scan.len());
-                let entries = if valid {
-                    self.scan[start..start + count]
-                        .iter()
-                        .map(|e| WiFiScanResult {
-                            ssid: e.ssid.clone(),
-                            channel: u32::from(e.channel),
-                            rssi: i32::from(e.rssi),
-                            bssid: e.bssid.to_vec(),
-                            auth: e.auth as i32,
-                        })
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-                let status = if valid {
-                    Status::Success
-                } else {
-                    Status::InvalidArgument
-                };
-                (
-                    WiFiScanMsgType::TypeRespScanResult,
-                    status,
-                    Payload::RespScanResult(RespScanResult { entries }),
-                )
+            ScanRequest::Status => ScanResponse::Status {
+                finished: true,
+                result_count: self.scan.len() as u32,
             }
-            _ => return Err(malformed("WiFiScanPayload command")),
-        };
-        Ok(WiFiScanPayload {
-            msg: msg as i32,
-            status: status as i32,
-            payload: Some(payload),
-        }
-        .encode_to_vec())
+            .encode(),
+            ScanRequest::Results { start_index, count } => {
+                let (start, count) = (start_index as usize, count as usize);
+                match start
+                    .checked_add(count)
+                    .and_then(|end| self.scan.get(start..end))
+                {
+                    Some(page) => ScanResponse::Results(
+                        page.iter()
+                            .map(|e| WireScanEntry {
+                                ssid: e.ssid.clone(),
+                                channel: u32::from(e.channel),
+                                rssi: i32::from(e.rssi),
+                                bssid: e.bssid.to_vec(),
+                                auth: e.auth as i32,
+                            })
+                            .collect(),
+                    )
+                    .encode(),
+                    // ESP-IDF answers an index past its list with InternalError.
+                    None => req.error_response(Status::InternalError),
+                }
+            }
+        })
     }
 
     pub(super) fn prov_ctrl(&mut self, plain: &[u8], now_ms: u64) -> EndpointResult {
-        use wi_fi_ctrl_payload::Payload;
-        let req = WiFiCtrlPayload::decode(plain).map_err(|_| malformed("WiFiCtrlPayload"))?;
-        let (msg, payload) = match req.payload {
-            Some(Payload::CmdCtrlReset(_)) => {
+        let req = CtrlRequest::decode(plain).map_err(|e| refusal(e, "WiFiCtrlPayload"))?;
+        let status = match req {
+            // ESP-IDF resets the state machine only after a failed join
+            // (`wifi_prov_mgr_reset_sm_state_on_failure`) and answers InternalError otherwise.
+            CtrlRequest::Reset if !matches!(self.apply, Apply::Failed(_)) => Status::InternalError,
+            CtrlRequest::Reset | CtrlRequest::Reprov => {
                 self.reset_provisioning(now_ms);
-                (
-                    WiFiCtrlMsgType::TypeRespCtrlReset,
-                    Payload::RespCtrlReset(RespCtrlReset {}),
-                )
+                Status::Success
             }
-            Some(Payload::CmdCtrlReprov(_)) => {
-                self.reset_provisioning(now_ms);
-                (
-                    WiFiCtrlMsgType::TypeRespCtrlReprov,
-                    Payload::RespCtrlReprov(RespCtrlReprov {}),
-                )
-            }
-            _ => return Err(malformed("WiFiCtrlPayload command")),
         };
-        Ok(WiFiCtrlPayload {
-            msg: msg as i32,
-            status: Status::Success as i32,
-            payload: Some(payload),
-        }
-        .encode_to_vec())
+        Ok(req.response(status))
     }
 
     /// Back to the start of provisioning (same session, fresh window): drops the station

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args as ClapArgs;
-use provisioner::app::{Plan, Provisioner, Target};
+use provisioner::ErrorCode;
+use provisioner::app::{Plan, Provisioner, Target, WifiPlan};
 use provisioner::wizard::{CertMode, ProgressEvent};
 use provisioner::{Error, Result};
 use serde::Serialize;
@@ -36,6 +37,10 @@ pub struct BatchArgs {
     /// Seconds to wait for each device's first message.
     #[arg(long, default_value_t = 60)]
     pub timeout: u64,
+    /// Give a Wi-Fi-only device (stock ESP-IDF firmware, no `iot_cred`) its Wi-Fi settings
+    /// alone (result `wifi_only`) instead of failing its line (code `wifi_only_device`).
+    #[arg(long)]
+    pub wifi_only: bool,
 }
 
 /// One line of the results CSV.
@@ -75,6 +80,7 @@ fn plan_from(rec: &csv::StringRecord, args: &BatchArgs) -> Result<Plan> {
             softap_password: None,
             pop: cell(2).to_owned(),
             allow_sec0: false,
+            security: None,
         },
         ssid: rec.get(3).unwrap_or("").to_owned(),
         passphrase,
@@ -123,6 +129,7 @@ pub async fn run(p: Arc<Provisioner>, json: bool, args: BatchArgs) -> Result<()>
         let serial = rec.get(0).unwrap_or("").trim().to_owned();
         jobs.push((line, serial, plan_from(&rec, &args)));
     }
+    let wifi_only = args.wifi_only;
     let sem = Arc::new(tokio::sync::Semaphore::new(args.parallel.max(1)));
     let mut handles = Vec::new();
     for (line, serial, plan) in jobs {
@@ -130,9 +137,39 @@ pub async fn run(p: Arc<Provisioner>, json: bool, args: BatchArgs) -> Result<()>
         handles.push(tokio::spawn(async move {
             let _permit = sem.acquire_owned().await.expect("semaphore open");
             let quiet = |_: ProgressEvent| {};
-            let r = match plan {
-                Ok(plan) => p.provision(&plan, &quiet).await,
-                Err(e) => Err(e),
+            let (r, plan) = match plan {
+                Ok(plan) => {
+                    let r = p.provision(&plan, &quiet).await;
+                    (r, Some(plan))
+                }
+                Err(e) => (Err(e), None),
+            };
+            let r = match (r, plan) {
+                (Err(e), Some(plan)) if e.code == ErrorCode::WifiOnlyDevice && wifi_only => {
+                    let wifi = WifiPlan {
+                        target: plan.target,
+                        ssid: plan.ssid,
+                        passphrase: plan.passphrase,
+                    };
+                    match p.provision_wifi(&wifi, &quiet).await {
+                        Ok(done) => {
+                            return Outcome {
+                                line,
+                                serial,
+                                result: "wifi_only",
+                                code: String::new(),
+                                message: format!(
+                                    "Wi-Fi-only device: joined \"{}\" at security {}, no certificate",
+                                    done.ssid, done.sec_ver
+                                ),
+                                certificate_id: String::new(),
+                                last_seen: String::new(),
+                            };
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                (r, _) => r,
             };
             match r {
                 Ok(o) => Outcome {
@@ -167,6 +204,7 @@ pub async fn run(p: Arc<Provisioner>, json: bool, args: BatchArgs) -> Result<()>
         if !json {
             match o.result {
                 "ok" => eprintln!("  ok   line {} {}", o.line, o.serial),
+                "wifi_only" => eprintln!("  wifi line {} {}: {}", o.line, o.serial, o.message),
                 _ => eprintln!("  FAIL line {} {}: {}", o.line, o.serial, o.message),
             }
         }
@@ -180,11 +218,12 @@ pub async fn run(p: Arc<Provisioner>, json: bool, args: BatchArgs) -> Result<()>
     }
     w.flush()
         .map_err(|e| Error::storage(&args.out.display().to_string(), e))?;
-    let ok = outcomes.iter().filter(|o| o.result == "ok").count();
-    let summary = serde_json::json!({"ok": ok, "failed": outcomes.len() - ok, "results": args.out});
+    let ok = outcomes.iter().filter(|o| o.result != "failed").count();
+    let wifi_only = outcomes.iter().filter(|o| o.result == "wifi_only").count();
+    let summary = serde_json::json!({"ok": ok, "wifi_only": wifi_only, "failed": outcomes.len() - ok, "results": args.out});
     output::result(json, &summary, || {
         format!(
-            "{ok} of {} devices provisioned; results in {}",
+            "{ok} of {} devices provisioned ({wifi_only} with Wi-Fi only); results in {}",
             outcomes.len(),
             args.out.display()
         )

@@ -29,6 +29,9 @@ pub struct Args {
     /// Sign in as this account first if not signed in (password from IOTP_PASSWORD).
     #[arg(long, global = true, env = "IOTP_EMAIL")]
     pub email: Option<String>,
+    /// Also print the libraries' own words behind an error (TLS, keyring, OS) and their logs.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -43,12 +46,18 @@ pub enum Command {
         /// E-mail address.
         email: String,
     },
-    /// Confirm an account with the code that was e-mailed.
+    /// Confirm an account with its code (e-mailed, or on a self-hosted service read by its
+    /// administrator with `provisiond user code EMAIL`).
     Confirm {
         /// E-mail address.
         email: String,
         /// The code.
         code: String,
+    },
+    /// Ask for a new confirmation code (the old one stops working).
+    ResendCode {
+        /// E-mail address.
+        email: String,
     },
     /// Sign in (password from IOTP_PASSWORD or a prompt).
     Login {
@@ -73,6 +82,16 @@ pub enum Command {
     Device(DeviceCmd),
     /// Provision one device: certificate, Wi-Fi, apply, confirm online.
     Run(RunArgs),
+    /// Wi-Fi only, as Espressif's apps do it, for a stock ESP-IDF device (no certificate, no
+    /// sign-in): session, Wi-Fi settings, apply, the device's verdict. Passphrase from
+    /// IOTP_WIFI_PASSPHRASE or a prompt.
+    Wifi {
+        /// Home network name.
+        #[arg(long)]
+        ssid: String,
+        #[command(flatten)]
+        device: DeviceArgs,
+    },
     /// Finish a run that was interrupted (a crash, a closed terminal) from where it stopped.
     /// Before the device applied its settings this needs the PoP (IOTP_POP) and passphrase
     /// (IOTP_WIFI_PASSPHRASE) again, which are never stored; after, the PoP is optional.
@@ -164,6 +183,11 @@ pub struct DeviceArgs {
     /// Accept a device with no session encryption (security 0): bench use only.
     #[arg(long)]
     pub allow_insecure: bool,
+    /// Session security to insist on (default: the QR code's, else 2). The device's own
+    /// `proto-ver` never lowers it; 1 and 0 are for old firmware only (0 also needs
+    /// --allow-insecure).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=2))]
+    pub security: Option<u32>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -252,14 +276,24 @@ impl DeviceArgs {
             Some(q) if !q.pop.is_empty() => q.pop.clone(),
             _ => secrets_in::read("IOTP_POP", "Proof-of-possession code printed on the device")?,
         };
-        Ok(Target {
+        let security = self.security.or(qr.as_ref().and_then(|q| q.security));
+        let target = Target {
             url: self.url.clone(),
             link: self.link.into(),
             softap,
             softap_password: qr.and_then(|q| q.password),
             pop,
             allow_sec0: self.allow_insecure,
-        })
+            security,
+        };
+        if target.policy()?.is_lowered() {
+            eprintln!(
+                "warning: accepting security {} for this device: {}",
+                security.unwrap_or(2),
+                provisioner::device::LOW_SECURITY_WARNING
+            );
+        }
+        Ok(target)
     }
 }
 
@@ -285,6 +319,32 @@ async fn ensure_signed_in(p: &Provisioner, email: Option<&str>) -> Result<()> {
     }
 }
 
+/// What to do next after an account error, in `provision` commands (the core's message says
+/// what happened and, for a self-hosted service, where the code is).
+pub fn next_step(e: &Error, email: Option<&str>) -> Option<String> {
+    let email = email.unwrap_or("EMAIL");
+    match e.code {
+        ErrorCode::UserNotConfirmed => Some(format!(
+            "Confirm it with `provision confirm {email} CODE`, then sign in again."
+        )),
+        ErrorCode::BadCode => Some(format!(
+            "Type the code again, or make a new one with `provision resend-code {email}`."
+        )),
+        _ => None,
+    }
+}
+
+/// The e-mail address a command is about, for [`next_step`].
+pub fn account_of(args: &Args) -> Option<String> {
+    match &args.command {
+        Command::Signup { email }
+        | Command::Confirm { email, .. }
+        | Command::ResendCode { email }
+        | Command::Login { email } => Some(email.clone()),
+        _ => args.email.clone(),
+    }
+}
+
 /// Runs one command.
 pub async fn run(args: Args) -> Result<()> {
     let (secrets, notice) = provisioner::secrets::open_default();
@@ -305,11 +365,44 @@ pub async fn run(args: Args) -> Result<()> {
         Command::Signup { email } => {
             let pw = secrets_in::read("IOTP_PASSWORD", "New password")?;
             let next = p.sign_up(&email, &pw).await?;
+            let self_hosted = matches!(
+                p.profile().await.map(|pr| pr.backend),
+                Some(Backend::SelfHosted { .. })
+            );
             output::result(
                 json,
                 &serde_json::json!({"email": email, "next": next}),
+                || match (next, self_hosted) {
+                    (provisioner::auth::SignUpNext::Done, _) => {
+                        format!("Account {email} created: sign in with `provision login {email}`.")
+                    }
+                    (_, true) => format!(
+                        "Account {email} created. This service sends no e-mail: its administrator reads your confirmation code with `provisiond user code {email}`. Then run `provision confirm {email} CODE`."
+                    ),
+                    (_, false) => format!(
+                        "Account {email} created: a confirmation code is on its way to {email}. Then run `provision confirm {email} CODE`."
+                    ),
+                },
+            );
+            Ok(())
+        }
+        Command::ResendCode { email } => {
+            p.resend_code(&email).await?;
+            let self_hosted = matches!(
+                p.profile().await.map(|pr| pr.backend),
+                Some(Backend::SelfHosted { .. })
+            );
+            output::result(
+                json,
+                &serde_json::json!({"email": email, "resent": true}),
                 || {
-                    "Account created: enter the code sent to you with `provision confirm EMAIL CODE`.".into()
+                    if self_hosted {
+                        format!(
+                            "A new code was made; the old one no longer works. Its administrator reads it with `provisiond user code {email}`."
+                        )
+                    } else {
+                        format!("A new code is on its way to {email}; the old one no longer works.")
+                    }
                 },
             );
             Ok(())
@@ -319,7 +412,7 @@ pub async fn run(args: Args) -> Result<()> {
             output::result(
                 json,
                 &serde_json::json!({"email": email, "confirmed": true}),
-                || "Account confirmed: sign in with `provision login EMAIL`.".into(),
+                || format!("Account {email} confirmed: sign in with `provision login {email}`."),
             );
             Ok(())
         }
@@ -413,6 +506,31 @@ pub async fn run(args: Args) -> Result<()> {
             output::online(json, &online, "");
             Ok(())
         }
+        Command::Wifi { ssid, device } => {
+            let target = device.target(None)?;
+            let passphrase =
+                secrets_in::read("IOTP_WIFI_PASSPHRASE", &format!("Passphrase of \"{ssid}\""))?;
+            let plan = provisioner::app::WifiPlan {
+                target,
+                ssid,
+                passphrase,
+            };
+            let events = output::progress(json);
+            let done = p.provision_wifi(&plan, &events).await?;
+            output::result(json, &done, || {
+                let how = match &done.joined {
+                    provisioner::wizard::JoinEvidence::DeviceReported { ip } => {
+                        format!("it reports address {ip}")
+                    }
+                    _ => "the link dropped before it could report".into(),
+                };
+                format!(
+                    "{} joined \"{}\" (Wi-Fi only, security {}): {how}.",
+                    done.softap, done.ssid, done.sec_ver
+                )
+            });
+            Ok(())
+        }
         Command::Resume {
             serial,
             ssid,
@@ -483,6 +601,7 @@ async fn legacy_run(p: &Provisioner, json: bool, r: RunArgs) -> Result<()> {
             // The lab firmware has no proof of possession.
             pop: String::new(),
             allow_sec0: false,
+            security: None,
         },
         ssid: r.ssid,
         passphrase,

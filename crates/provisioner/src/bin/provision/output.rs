@@ -27,12 +27,30 @@ pub fn online(json: bool, online: &provisioner::wizard::Online, note: &str) {
     });
 }
 
-/// Prints an error: `{"error": {code, message}}` on stdout with `--json`, else on stderr.
-pub fn error(json: bool, e: &Error) {
+/// Prints an error: `{"error": {code, message}}` on stdout with `--json`, else on stderr,
+/// followed by what to do next when the CLI knows it. The library's own text (`detail`) only
+/// with `--verbose`.
+pub fn error(json: bool, verbose: bool, e: &Error, next: Option<&str>) {
+    let detail = e.detail.as_deref().filter(|_| verbose);
     if json {
-        println!("{}", serde_json::json!({ "error": e }));
+        let mut v = serde_json::json!({ "code": e.code, "message": e.message });
+        if let Some(n) = next {
+            v["next"] = n.into();
+        }
+        if let Some(d) = detail {
+            v["detail"] = d.into();
+        }
+        println!("{}", serde_json::json!({ "error": v }));
     } else {
         eprintln!("error [{}]: {}", e.code, e.message);
+        if let Some(n) = next {
+            eprintln!("next: {n}");
+        }
+        match detail {
+            Some(d) => eprintln!("details: {d}"),
+            None if e.detail.is_some() => eprintln!("(run again with --verbose for the details)"),
+            None => {}
+        }
     }
 }
 
