@@ -113,11 +113,7 @@ async fn no_secret_is_left_in_any_log_or_data_file_after_provisioning() {
         let bytes = std::fs::read(file).unwrap();
         scanned += 1;
         for (what, secret) in needles {
-            assert!(
-                !contains(&bytes, secret),
-                "{what} is in {}",
-                file.display()
-            );
+            assert!(!contains(&bytes, secret), "{what} is in {}", file.display());
         }
         if !SERVICE_KEYS.contains(&name.as_ref()) {
             assert!(
