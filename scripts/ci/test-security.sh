@@ -22,6 +22,7 @@ attacks=(
   one_transfer_then_nothing_listens                               # 9
   no_device_times_out_with_a_clear_message                        # 9
   oversize_and_malformed_hellos_do_not_stop_the_watcher           # 10
+  a_re_key_outliving_its_lease_while_the_broker_cannot_reload_keeps_one_usable_certificate # 12
   after_a_re_key_only_a_hello_with_the_new_certificate_counts     # 13
   a_qr_payload_on_the_command_line_is_refused                     # 14
   plain_http_is_refused_except_to_this_machine                    # 15
@@ -31,7 +32,7 @@ attacks=(
   a_signed_out_id_token_is_refused_and_a_new_sign_in_works        # 19
   no_secret_is_left_in_any_log_or_data_file_after_provisioning    # secret scan
 )
-targets=(slowloris abuse data_dir mqtt_hello sessions lambda_events aws_backend legacy_tls
+targets=(slowloris abuse data_dir mqtt_hello sessions rekey_order lambda_events aws_backend legacy_tls
   cli_secret_args device tokens_per_backend secret_scan)
 
 [ -n "${IOTP_MOTO_URL:-}" ] || { log "IOTP_MOTO_URL is not set: the AWS attacks need moto (scripts/services.sh)"; exit 1; }
