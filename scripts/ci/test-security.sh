@@ -10,6 +10,7 @@ source scripts/lib.sh
 
 # finding: test name (docs/security.md has the table)
 attacks=(
+  a_device_still_connects_after_the_first_crls_next_update_has_passed # 1
   slow_clients_are_disconnected                                   # 4
   connections_over_the_caps_are_closed_and_others_served          # 4
   parallel_wrong_passwords_get_no_more_than_the_limit_checked     # 2
@@ -32,7 +33,7 @@ attacks=(
   a_signed_out_id_token_is_refused_and_a_new_sign_in_works        # 19
   no_secret_is_left_in_any_log_or_data_file_after_provisioning    # secret scan
 )
-targets=(slowloris abuse data_dir mqtt_hello sessions rekey_order lambda_events aws_backend legacy_tls
+targets=(slowloris abuse data_dir mqtt_hello sessions rekey_order crl_renewal lambda_events aws_backend legacy_tls
   cli_secret_args device tokens_per_backend secret_scan)
 
 [ -n "${IOTP_MOTO_URL:-}" ] || { log "IOTP_MOTO_URL is not set: the AWS attacks need moto (scripts/services.sh)"; exit 1; }
