@@ -43,10 +43,13 @@ fn login_persists_in_the_os_keyring_across_processes_and_logout_clears_it() {
     let cli = Cli::new(&run, "keyring")
         .env("IOTP_PASSWORD", PW)
         .env("DBUS_SESSION_BUS_ADDRESS", &keyring.address);
-    let item = [
-        ("service", "iot-provisioner"),
-        ("username", "tokens/default"),
-    ];
+    // Tokens are kept per server (the URL and the CA's bytes), not per profile name.
+    let key = provisioner::profile::Backend::SelfHosted {
+        url: cloud.api.clone(),
+        ca_path: Some(cloud.ca.clone()),
+    }
+    .token_key();
+    let item = [("service", "iot-provisioner"), ("username", key.as_str())];
 
     assert_eq!(keyring.lookup(&item), None, "the new keyring is not empty");
     sign_up(&cli, &cloud);

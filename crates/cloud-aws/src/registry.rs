@@ -226,7 +226,7 @@ impl DeviceStore for DynamoStore {
                 if record.owner.as_ref() == Some(owner) && held {
                     return Ok(record);
                 }
-                self.abort_provisioning(sn, lease).await?;
+                self.release_lease(sn, lease).await?;
                 match &record.owner {
                     Some(o) if o != owner => Err(StoreError::OwnedByAnotherUser),
                     _ => Err(StoreError::Busy),
@@ -261,10 +261,10 @@ impl DeviceStore for DynamoStore {
             .update_item()
             .table_name(&self.table)
             .key("sn", s(sn.as_str()))
-            .update_expression(
-                "SET #cert = :cert, #status = :provisioned, #at = :now REMOVE #token, #until",
-            )
-            .condition_expression("#token = :token")
+            // The lease stays (the core retires the older certificates under it, then releases
+            // it); an expired one may already belong to another request.
+            .update_expression("SET #cert = :cert, #status = :provisioned, #at = :now")
+            .condition_expression("#token = :token AND #until > :now")
             .expression_attribute_names("#cert", "certificateId")
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#at", "provisionedAt")
@@ -282,11 +282,7 @@ impl DeviceStore for DynamoStore {
         }
     }
 
-    async fn abort_provisioning(
-        &self,
-        sn: &Serial,
-        lease: &LeaseToken,
-    ) -> Result<(), BackendError> {
+    async fn release_lease(&self, sn: &Serial, lease: &LeaseToken) -> Result<(), BackendError> {
         let update = self
             .client
             .update_item()

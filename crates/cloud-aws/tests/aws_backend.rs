@@ -304,7 +304,7 @@ async fn a_held_lease_makes_others_wait_and_an_expired_one_does_not() {
             .unwrap_err(),
         StoreError::Busy
     );
-    b.store.abort_provisioning(&sn, &t1).await.unwrap();
+    b.store.release_lease(&sn, &t1).await.unwrap();
 
     // A request that died holding a lease blocks the serial only until the lease runs out.
     b.store

@@ -34,7 +34,8 @@ pub enum StoreError {
     /// An unexpired lease of another request exists (409 `provisioning_in_progress`).
     #[error("provisioning in progress")]
     Busy,
-    /// `finish_provisioning` found a different lease (it expired and another request took it).
+    /// `finish_provisioning` found a different lease or an expired one (the request took
+    /// longer than its lease; another request may have taken over).
     #[error("lease lost")]
     LeaseLost,
     /// The store itself failed.
@@ -68,10 +69,11 @@ pub struct DeviceRecord {
 /// The device registry (lab: DynamoDB table `DSN`, key `sn`).
 ///
 /// Contract: `begin_provisioning` and `finish_provisioning` are each one atomic conditional
-/// write. Between them the caller holds a lease, so two simultaneous provisionings of one
-/// serial cannot both issue and retire certificates: the second gets [`StoreError::Busy`].
-/// A lease older than `lease_secs` counts as expired (a crashed request must not lock the
-/// device forever).
+/// write. From `begin_provisioning` until `release_lease` the caller holds a lease, so two
+/// simultaneous provisionings of one serial cannot both issue and retire certificates: the
+/// second gets [`StoreError::Busy`]. A lease older than `lease_secs` counts as expired (a
+/// crashed request must not lock the device forever): another request may take it, and its
+/// holder may no longer commit a certificate with it.
 #[async_trait]
 pub trait DeviceStore: Send + Sync {
     /// Reads a device record; `None` when the serial is not registered.
@@ -88,8 +90,10 @@ pub trait DeviceStore: Send + Sync {
         lease_secs: u64,
     ) -> Result<DeviceRecord, StoreError>;
 
-    /// Atomically: if the record still holds `lease`, set the active certificate to
-    /// `certificate` and clear the lease; otherwise [`StoreError::LeaseLost`].
+    /// Atomically: if the record still holds `lease` and the lease has not expired, make
+    /// `certificate` the device's active certificate (and restart `last_seen` with it);
+    /// otherwise [`StoreError::LeaseLost`]. The lease stays held: the caller retires the older
+    /// certificates under it, then calls `release_lease`.
     async fn finish_provisioning(
         &self,
         sn: &Serial,
@@ -97,9 +101,9 @@ pub trait DeviceStore: Send + Sync {
         certificate: &CertificateId,
     ) -> Result<(), StoreError>;
 
-    /// Clears `lease` if the record still holds it (after a failed issuance). Best effort.
-    async fn abort_provisioning(&self, sn: &Serial, lease: &LeaseToken)
-    -> Result<(), BackendError>;
+    /// Clears `lease` if the record still holds it (at the end of a provisioning, failed or
+    /// not). Best effort: a lease left behind expires.
+    async fn release_lease(&self, sn: &Serial, lease: &LeaseToken) -> Result<(), BackendError>;
 }
 
 /// The ownership and lease rule every [`DeviceStore`] applies in `begin_provisioning`: why
@@ -177,7 +181,9 @@ pub trait CertificateAuthority: Send + Sync {
 
     /// Detaches, revokes and deletes every certificate of `thing` except `keep`, together
     /// with its policy attachments (and the policies only those certificates used).
-    /// Returns the ids retired.
+    /// Returns the ids retired. Called only once `keep` is committed as the device's
+    /// certificate, under the lease; a CA that can check it in the same transaction (the
+    /// local one) retires nothing when the device record names another certificate by then.
     async fn retire_others(
         &self,
         thing: &Serial,

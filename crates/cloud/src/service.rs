@@ -1,5 +1,6 @@
 //! The certificate service's logic, independent of HTTP and of the back ends: validate, bind,
-//! issue, retire older certificates, answer with everything the device needs.
+//! issue, commit the new certificate, then retire the older ones, answer with everything the
+//! device needs.
 
 use std::sync::Arc;
 
@@ -34,12 +35,24 @@ pub enum KeySource {
 pub struct CertService {
     store: Arc<dyn DeviceStore>,
     ca: Arc<dyn CertificateAuthority>,
+    lease_secs: u64,
 }
 
 impl CertService {
     /// Builds the service over a registry and a CA.
     pub fn new(store: Arc<dyn DeviceStore>, ca: Arc<dyn CertificateAuthority>) -> Self {
-        Self { store, ca }
+        Self {
+            store,
+            ca,
+            lease_secs: LEASE_SECS,
+        }
+    }
+
+    /// The same service with another lease length (provisiond's
+    /// `PROVISIOND_LEASE_SECS`, which tests shorten to make a request outlive its lease).
+    pub fn with_lease_secs(mut self, lease_secs: u64) -> Self {
+        self.lease_secs = lease_secs;
+        self
     }
 
     /// Provisions `sn` for `caller`. Everything the caller can get wrong (serial syntax, CSR)
@@ -55,27 +68,31 @@ impl CertService {
             KeySource::Csr(pem) => Some(ValidatedCsr::parse(pem, &sn)?),
             KeySource::Cloud => None,
         };
+        // Asked first: once a certificate is committed, nothing may fail the answer.
+        let broker = self.ca.broker().await?;
         let lease = LeaseToken(random_token());
         self.store
-            .begin_provisioning(&sn, &caller.user_id, &lease, LEASE_SECS)
+            .begin_provisioning(&sn, &caller.user_id, &lease, self.lease_secs)
             .await?;
-        match self.issue_and_retire(&sn, &lease, csr.as_ref()).await {
-            Ok((issued, private_key, broker)) => Ok(response(&sn, issued, private_key, broker)),
-            Err(e) => {
-                if let Err(abort) = self.store.abort_provisioning(&sn, &lease).await {
-                    tracing::warn!(%sn, error = %abort, "could not clear the provisioning lease");
-                }
-                Err(e)
-            }
+        let result = self.issue_and_retire(&sn, &lease, csr.as_ref()).await;
+        if let Err(e) = self.store.release_lease(&sn, &lease).await {
+            tracing::warn!(%sn, error = %e, "could not clear the provisioning lease");
         }
+        let (issued, private_key) = result?;
+        Ok(response(&sn, issued, private_key, broker))
     }
 
+    /// Issues, commits the new certificate as the device's (it is in force from then on: the
+    /// CA made it active, and no CRL lists it), and only then retires the older ones. A lease
+    /// lost before the commit discards the new certificate and leaves the old ones as they
+    /// were; a failure of the retirement (the broker not reloading, the CA down) leaves the
+    /// older certificates for the next provisioning to retire and never costs the new one.
     async fn issue_and_retire(
         &self,
         sn: &Serial,
         lease: &LeaseToken,
         csr: Option<&ValidatedCsr>,
-    ) -> Result<(IssuedCertificate, Option<PrivateKeyPem>, BrokerInfo), ApiError> {
+    ) -> Result<(IssuedCertificate, Option<PrivateKeyPem>), ApiError> {
         let (issued, private_key) = match csr {
             Some(csr) => (self.ca.issue_from_csr(sn, csr).await?, None),
             None => {
@@ -83,24 +100,22 @@ impl CertService {
                 (issued, Some(key))
             }
         };
-        // Retire the older certificates while the lease is still held: once it is released,
-        // another request may issue, and its retirement must not race with ours.
-        let retired = match self.ca.retire_others(sn, &issued.id).await {
-            Ok(r) => r,
-            Err(e) => {
-                self.discard(sn, &issued).await;
-                return Err(e.into());
-            }
-        };
-        if !retired.is_empty() {
-            tracing::info!(%sn, retired = retired.len(), "older certificates revoked and deleted");
-        }
         if let Err(e) = self.store.finish_provisioning(sn, lease, &issued.id).await {
             self.discard(sn, &issued).await;
             return Err(e.into());
         }
-        let broker = self.ca.broker().await?;
-        Ok((issued, private_key, broker))
+        match self.ca.retire_others(sn, &issued.id).await {
+            Ok(retired) if !retired.is_empty() => {
+                tracing::info!(%sn, retired = retired.len(), "older certificates revoked and deleted");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(
+                %sn,
+                error = %e,
+                "the new certificate is in force; the older ones are retired by the next provisioning"
+            ),
+        }
+        Ok((issued, private_key))
     }
 
     async fn discard(&self, sn: &Serial, issued: &IssuedCertificate) {

@@ -162,7 +162,7 @@ async fn build_backend(
     Ok(Backed {
         profile: profile.clone(),
         cloud,
-        auth: AuthSession::new(auth, secrets.clone(), &profile.name),
+        auth: AuthSession::new(auth, secrets.clone(), &profile.backend.token_key()),
     })
 }
 

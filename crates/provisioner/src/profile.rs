@@ -80,6 +80,59 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The secret store's key for this backend's tokens: `tokens/` and a SHA-256 over what
+    /// identifies the server the tokens belong to and are sent to (self-hosted: the URL and
+    /// the trusted CA's bytes; AWS: region, user pool, app client, API URL and any Cognito
+    /// endpoint). Tokens are therefore found only by the backend that issued them: editing a
+    /// profile to another server, or pointing its CA at another file, never sends the old
+    /// server's tokens to the new one.
+    pub fn token_key(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        let mut field = |tag: &str, value: &[u8]| {
+            // Length-prefixed, so no two field lists hash alike.
+            h.update(tag.as_bytes());
+            h.update((value.len() as u64).to_be_bytes());
+            h.update(value);
+        };
+        match self {
+            Self::SelfHosted { url, ca_path } => {
+                field("self-hosted", canonical_url(url).as_bytes());
+                match ca_path {
+                    Some(path) => match std::fs::read(path) {
+                        Ok(pem) => field("ca", &pem),
+                        Err(_) => field("ca-path", path.as_os_str().as_encoded_bytes()),
+                    },
+                    None => field("ca", b"system roots"),
+                }
+            }
+            Self::Aws {
+                region,
+                user_pool_id,
+                client_id,
+                api_url,
+                cognito_endpoint,
+                ..
+            } => {
+                field("aws", region.as_bytes());
+                field("pool", user_pool_id.as_bytes());
+                field("client", client_id.as_bytes());
+                field("api", canonical_url(api_url).as_bytes());
+                field(
+                    "cognito",
+                    cognito_endpoint
+                        .as_deref()
+                        .map(canonical_url)
+                        .unwrap_or_default()
+                        .as_bytes(),
+                );
+            }
+        }
+        let digest = h.finalize();
+        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        format!("tokens/{hex}")
+    }
+
     /// Base URL of the provisioning HTTP API.
     pub fn api_url(&self) -> &str {
         match self {
@@ -172,6 +225,14 @@ impl Backend {
 }
 
 /// Whether a URL's host is this machine (127.0.0.0/8, ::1 or `localhost`).
+/// A URL as the `url` crate normalises it (lower-case host, default port dropped), so
+/// spelling one server two ways keeps one key; the text itself if it is not a URL.
+fn canonical_url(text: &str) -> String {
+    url::Url::parse(text.trim())
+        .map(|u| u.as_str().trim_end_matches('/').to_owned())
+        .unwrap_or_else(|_| text.to_owned())
+}
+
 fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -374,6 +435,37 @@ mod tests {
             cognito_endpoint: None,
         };
         assert!(aws.validate().is_err());
+    }
+
+    #[test]
+    fn token_keys_name_the_server_not_the_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ca_a, ca_b) = (dir.path().join("a.pem"), dir.path().join("b.pem"));
+        std::fs::write(&ca_a, "CA A").unwrap();
+        std::fs::write(&ca_b, "CA B").unwrap();
+        let hosted = |url: &str, ca: &PathBuf| Backend::SelfHosted {
+            url: url.into(),
+            ca_path: Some(ca.clone()),
+        };
+        let a = hosted("https://127.0.0.1:8443", &ca_a).token_key();
+        assert!(
+            a.starts_with("tokens/") && a.len() == "tokens/".len() + 32,
+            "{a}"
+        );
+        // One server spelt two ways is one key; another URL or another CA is another key.
+        assert_eq!(a, hosted("HTTPS://127.0.0.1:8443/", &ca_a).token_key());
+        assert_ne!(a, hosted("https://127.0.0.1:9443", &ca_a).token_key());
+        assert_ne!(a, hosted("https://127.0.0.1:8443", &ca_b).token_key());
+        let aws = |client: &str| Backend::Aws {
+            region: "eu-west-1".into(),
+            user_pool_id: "eu-west-1_AbC".into(),
+            client_id: client.into(),
+            api_url: "https://127.0.0.1:8443".into(),
+            has_client_secret: false,
+            cognito_endpoint: None,
+        };
+        assert_ne!(aws("c1").token_key(), aws("c2").token_key());
+        assert_ne!(aws("c1").token_key(), a);
     }
 
     #[test]

@@ -142,7 +142,7 @@ async fn session_refreshes_expired_tokens_and_retries_once() {
     auth.sign_up(&me, PW).await.unwrap();
     auth.confirm_sign_up(&me, "1").await.unwrap();
     let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
-    let session = AuthSession::new(auth.clone(), store.clone(), "test");
+    let session = AuthSession::new(auth.clone(), store.clone(), "tokens/test");
     assert_eq!(
         session.id_token().await.unwrap_err().code,
         ErrorCode::NotSignedIn
@@ -151,7 +151,7 @@ async fn session_refreshes_expired_tokens_and_retries_once() {
     let first = session.id_token().await.unwrap();
 
     // Tokens are in the store, so a new session (next start) is signed in.
-    let again = AuthSession::new(auth.clone(), store.clone(), "test");
+    let again = AuthSession::new(auth.clone(), store.clone(), "tokens/test");
     assert_eq!(again.whoami().await.as_deref(), Some("carol@example.com"));
 
     // A token at its expiry is refreshed before use.

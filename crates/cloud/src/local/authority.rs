@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use rcgen::{KeyPair, PKCS_ECDSA_P256_SHA256, PKCS_RSA_SHA256};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
 use super::ca::{CsrKey, LocalCa, Signed};
@@ -98,13 +98,29 @@ pub fn revoke(
     Ok(ids)
 }
 
-/// [`revoke`] inside the caller's transaction.
+/// [`revoke`] inside the caller's transaction. With `keep`, nothing is revoked unless the
+/// device record still names `keep`: a later provisioning that committed another certificate
+/// retires `keep` and the older ones itself, and must not lose its own to ours.
 fn revoke_in(
     tx: &Connection,
     sn: &Serial,
     keep: Option<&CertificateId>,
     only: Option<&CertificateId>,
 ) -> Result<Vec<CertificateId>, BackendError> {
+    if let Some(keep) = keep {
+        let current: Option<String> = tx
+            .query_row(
+                "SELECT certificate_id FROM devices WHERE sn = ?1",
+                params![sn.as_str()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db_err)?
+            .flatten();
+        if current.as_deref() != Some(keep.0.as_str()) {
+            return Ok(Vec::new());
+        }
+    }
     let ids: Vec<String> = {
         let mut stmt = tx
             .prepare("SELECT id FROM certificates WHERE sn = ?1 AND status = 'active'")

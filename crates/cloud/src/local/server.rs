@@ -172,7 +172,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         keys.clone(),
         sign_outs.clone(),
     ));
-    let state = AppState::new(
+    let mut state = AppState::new(
         Arc::new(store),
         Arc::new(authority),
         authenticator.clone(),
@@ -181,6 +181,9 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
                 .voiding_tokens_in(sign_outs),
         )),
     );
+    if let Some(secs) = lease_secs_from_env() {
+        state.service = state.service.with_lease_secs(secs);
+    }
     let limiter = Limiter::new(opts.rates, authenticator);
     let forget = {
         let limiter = limiter.clone();
@@ -262,6 +265,15 @@ fn with_deadlines(app: axum::Router, limits: ConnLimits) -> axum::Router {
     .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
         limits.header_timeout,
     ))
+}
+
+/// `PROVISIOND_LEASE_SECS`: a shorter provisioning lease than the default 60 s, so a test can
+/// make a request outlive its lease (tests/rekey_order.rs). Not an option of `serve`.
+fn lease_secs_from_env() -> Option<u64> {
+    std::env::var("PROVISIOND_LEASE_SECS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|s| *s >= 1)
 }
 
 /// Takes `DIR/provisiond.lock` (flock, exclusive, non-blocking); the lock lasts as long as

@@ -201,14 +201,15 @@ impl DeviceStore for SqliteStore {
         certificate: &CertificateId,
     ) -> Result<(), StoreError> {
         let (sn, lease, certificate) = (sn.clone(), lease.clone(), certificate.clone());
-        // A new certificate has not said hello yet: last_seen restarts with it.
+        // A new certificate has not said hello yet: last_seen restarts with it. The lease
+        // stays until `release_lease`, after the older certificates are retired.
         let n = self
             .db
             .write(move |tx| {
                 tx.execute(
-                    "UPDATE devices SET certificate_id = ?3, lease = NULL, lease_until = NULL,
-                     last_seen = NULL WHERE sn = ?1 AND lease = ?2",
-                    params![sn.as_str(), lease.0, certificate.0],
+                    "UPDATE devices SET certificate_id = ?3, last_seen = NULL
+                     WHERE sn = ?1 AND lease = ?2 AND lease_until > ?4",
+                    params![sn.as_str(), lease.0, certificate.0, now_secs()],
                 )
                 .map_err(db_err)
             })
@@ -220,11 +221,7 @@ impl DeviceStore for SqliteStore {
         }
     }
 
-    async fn abort_provisioning(
-        &self,
-        sn: &Serial,
-        lease: &LeaseToken,
-    ) -> Result<(), BackendError> {
+    async fn release_lease(&self, sn: &Serial, lease: &LeaseToken) -> Result<(), BackendError> {
         let (sn, lease) = (sn.clone(), lease.clone());
         self.db
             .write(move |tx| {

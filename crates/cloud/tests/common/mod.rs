@@ -53,6 +53,12 @@ impl Server {
         Self::spawn(dir, extra, &[], false)
     }
 
+    /// As [`Server::start_with`], with environment variables for provisiond (its test-only
+    /// knobs: `PROVISIOND_LEASE_SECS`, `PROVISIOND_CRL_VALIDITY_SECS`).
+    pub fn start_with_env(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        Self::spawn(dir, extra, env, false)
+    }
+
     /// A server (with the load tests' limits) in a process group of its own, with its
     /// mosquitto, so [`Server::power_off`] can kill both at once; `env` is added to its
     /// environment.
@@ -370,4 +376,40 @@ pub fn serial_hex_of(pem: &str) -> String {
         .skip_while(|b| **b == 0)
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// The pid of the mosquitto that provisiond runs on `dir`.
+pub fn mosquitto_pid(dir: &Path) -> i32 {
+    std::fs::read_to_string(dir.join("mosquitto.pid"))
+        .expect("mosquitto.pid")
+        .trim()
+        .parse()
+        .expect("a pid")
+}
+
+/// Certificate serials (hex) of `sn` with status `active` in the store.
+pub fn active_certificates(dir: &Path, sn: &str) -> Vec<String> {
+    certificates(dir)
+        .into_iter()
+        .filter(|(s, _, status)| s == sn && status == "active")
+        .map(|(_, serial, _)| serial)
+        .collect()
+}
+
+/// Tries to connect until `done` accepts the outcome, up to 30 attempts a second apart (the
+/// broker applies a new CRL a moment after the store changed); returns whether it did.
+pub async fn eventually_connect(
+    server: &Server,
+    sn: &str,
+    cert_pem: &str,
+    key: &KeyPair,
+    mut done: impl FnMut(&Connect) -> bool,
+) -> bool {
+    for _ in 0..30 {
+        if done(&mqtt_connect(server, sn, cert_pem, key).await) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    false
 }

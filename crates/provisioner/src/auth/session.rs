@@ -24,9 +24,10 @@ pub struct AuthSession {
 }
 
 impl AuthSession {
-    /// A session for profile `profile`, picking up tokens a previous run kept in the store.
-    pub fn new(auth: Arc<dyn Auth>, secrets: Arc<dyn SecretStore>, profile: &str) -> Self {
-        let key = format!("tokens/{profile}");
+    /// A session whose tokens live under `key` in the store (`Backend::token_key`: one key
+    /// per server, never per profile name), picking up tokens a previous run kept there.
+    pub fn new(auth: Arc<dyn Auth>, secrets: Arc<dyn SecretStore>, key: &str) -> Self {
+        let key = key.to_owned();
         let tokens = secrets
             .get(&key)
             .ok()
