@@ -127,6 +127,22 @@ export class Session {
     return this.cmd("POST", "/execute/sync", { script, args });
   }
 
+  /** Runs `script` as an async function body; it ends by calling its last argument. */
+  async execAsync(script, args = []) {
+    return this.cmd("POST", "/execute/async", { script, args });
+  }
+
+  /** Presses `key` with `modifier` held (e.g. Control + "a"), as one chord. */
+  async chord(modifier, key) {
+    const actions = [
+      { type: "keyDown", value: modifier },
+      { type: "keyDown", value: key },
+      { type: "keyUp", value: key },
+      { type: "keyUp", value: modifier },
+    ];
+    await this.cmd("POST", "/actions", { actions: [{ type: "key", id: "kb", actions }] });
+  }
+
   /** Presses keys on the focused element (e.g. "\uE004" is Tab). */
   async keys(text) {
     const actions = [...text].flatMap((c) => [
