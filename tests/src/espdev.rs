@@ -72,8 +72,29 @@ impl EspDev {
     }
 
     /// What the device logged so far: `<endpoint> <http status>` per request, and refusals.
+    /// The device logs a request before it answers, but the line reaches this process through
+    /// a pipe: a test that got `n` answers reads them with [`EspDev::requests_at_least`] or
+    /// [`EspDev::requests_until`].
     pub fn requests(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
+    }
+
+    /// The log once it holds at least `n` lines (see [`EspDev::requests_until`]).
+    pub fn requests_at_least(&self, n: usize) -> Vec<String> {
+        self.requests_until(|lines| lines.len() >= n)
+    }
+
+    /// The log once `done` holds for it; waits up to 10 s for the pipe, then returns what
+    /// there is, for the test's assertion to show.
+    pub fn requests_until(&self, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let lines = self.requests();
+            if done(&lines) || std::time::Instant::now() > deadline {
+                return lines;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
     }
 }
 

@@ -563,6 +563,15 @@ impl CliOut {
         serde_json::from_str(line)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {:?}", self.stdout))
     }
+
+    /// The progress events of a `--json` run (stderr's `{"progress": event}` lines), in order.
+    pub fn progress(&self) -> Vec<Value> {
+        self.stderr
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter_map(|mut v| v.get_mut("progress").map(Value::take))
+            .collect()
+    }
 }
 
 /// A loopback port that was free a moment ago (for servers whose port must be known first).

@@ -12,13 +12,6 @@ const POP: &str = "cli-pop-7781";
 const WIFI: &str = "correct horse";
 const SERIAL: &str = "SN-CLI-0001";
 
-fn json_lines(stderr: &str) -> Vec<serde_json::Value> {
-    stderr
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
-}
-
 #[test]
 fn every_command_works_and_bad_input_fails_clearly() {
     let run = RunDir::new();
@@ -211,12 +204,13 @@ fn every_command_works_and_bad_input_fails_clearly() {
         "{online}"
     );
     assert!(!cert_id.is_empty());
-    let steps: Vec<(String, String)> = json_lines(&o.stderr)
+    let steps: Vec<(String, String)> = o
+        .progress()
         .iter()
         .map(|v| {
             (
-                v["progress"]["step"].as_str().unwrap().to_owned(),
-                v["progress"]["state"]["state"].as_str().unwrap().to_owned(),
+                v["step"].as_str().unwrap().to_owned(),
+                v["state"]["state"].as_str().unwrap().to_owned(),
             )
         })
         .filter(|(_, s)| s == "done")

@@ -9,19 +9,13 @@ use e2e::{Cli, Cloud, RunDir, Sim, SimOpts};
 const PW: &str = "stock-Account-Pw-1";
 const EMAIL: &str = "stock@example.com";
 const POP: &str = "stock-pop-3391";
-const WIFI: &str = "stock-home-pass";
+/// The passphrase of "HomeWiFi" in device-sim's default radio, and so in `networks()`.
+const WIFI: &str = "correct horse";
 const STOCK: &str = "SN-STOCK-0001";
 const OURS: &str = "SN-STOCK-0002";
 
 fn networks() -> serde_json::Value {
     serde_json::json!([{"ssid": "HomeWiFi", "passphrase": WIFI, "channel": 6, "rssi": -40}])
-}
-
-fn json_lines(stderr: &str) -> Vec<serde_json::Value> {
-    stderr
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
 }
 
 #[test]
@@ -63,7 +57,7 @@ fn a_wifi_only_device_is_named_skipped_and_finished_with_wifi_only() {
         let msg = err["message"].as_str().unwrap();
         assert!(msg.contains("Wi-Fi-only device"), "{msg}");
         assert!(msg.contains("provision wifi"), "{msg}");
-        let events = json_lines(&o.stderr);
+        let events = o.progress();
         assert!(
             events
                 .iter()

@@ -89,21 +89,39 @@ impl DynamoStore {
         conditional(update.map(drop), "dynamodb:UpdateItem")
     }
 
-    /// Writes a hello the way the IoT rule does (`lastSeen` in ms since the epoch). For tests
-    /// and tools: the rule engine itself is not part of any local AWS emulation.
-    pub async fn record_seen(&self, sn: &Serial, at_ms: u64) -> Result<(), BackendError> {
+    /// Writes a hello the way the IoT rule does (`lastSeen` in ms since the epoch, and
+    /// `certificateId` from `principal()`: the certificate the device connected with). For
+    /// tests and tools: the rule engine itself is not part of any local AWS emulation.
+    pub async fn record_seen(
+        &self,
+        sn: &Serial,
+        certificate: &CertificateId,
+        at_ms: u64,
+    ) -> Result<(), BackendError> {
         self.client
             .put_item()
             .table_name(&self.last_seen_table)
             .item("sn", s(sn.as_str()))
             .item("lastSeen", AttributeValue::N(at_ms.to_string()))
+            .item("certificateId", s(&certificate.0))
             .send()
             .await
             .map_err(|e| backend_error("dynamodb:PutItem", e))?;
         Ok(())
     }
 
-    async fn last_seen(&self, sn: &Serial) -> Result<Option<OffsetDateTime>, BackendError> {
+    /// When the device last said hello with its current certificate. A hello sent with any
+    /// other certificate (the one a re-key replaced, still connected or delivered late by the
+    /// rule) or with none recorded does not count: the app's online check must prove that the
+    /// new certificate works.
+    async fn last_seen(
+        &self,
+        sn: &Serial,
+        current: Option<&CertificateId>,
+    ) -> Result<Option<OffsetDateTime>, BackendError> {
+        let Some(current) = current else {
+            return Ok(None);
+        };
         let out = self
             .client
             .get_item()
@@ -112,7 +130,14 @@ impl DynamoStore {
             .send()
             .await
             .map_err(|e| backend_error("dynamodb:GetItem", e))?;
-        let Some(value) = out.item.as_ref().and_then(|i| i.get("lastSeen")) else {
+        let Some(item) = out.item.as_ref() else {
+            return Ok(None);
+        };
+        let seen_with = item.get("certificateId").and_then(|v| v.as_s().ok());
+        if seen_with != Some(&current.0) {
+            return Ok(None);
+        }
+        let Some(value) = item.get("lastSeen") else {
             return Ok(None);
         };
         let ms: i128 = match value {
@@ -151,7 +176,7 @@ impl DeviceStore for DynamoStore {
             return Ok(None);
         };
         let mut record = record(sn, &item)?;
-        record.last_seen = self.last_seen(sn).await?;
+        record.last_seen = self.last_seen(sn, record.certificate_id.as_ref()).await?;
         Ok(Some(record))
     }
 

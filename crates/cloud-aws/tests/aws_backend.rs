@@ -386,7 +386,11 @@ async fn device_status_reports_last_seen_from_what_the_hello_rule_writes() {
         Some(cert.certificate_id.as_str())
     );
 
-    b.store.record_seen(&sn, 1_764_460_800_123).await.unwrap();
+    let current = CertificateId(cert.certificate_id.clone());
+    b.store
+        .record_seen(&sn, &current, 1_764_460_800_123)
+        .await
+        .unwrap();
     let online = service(&b)
         .device_status(&alice, sn.as_str())
         .await
@@ -397,6 +401,64 @@ async fn device_status_reports_last_seen_from_what_the_hello_rule_writes() {
         last_seen.starts_with("2025-11-30T00:00:00.123") && last_seen.ends_with('Z'),
         "{last_seen}"
     );
+}
+
+/// Finding 13: after a re-key, a hello from the replaced certificate (still connected, or
+/// delivered late by the rule) must not confirm the device online; only one from the new
+/// certificate does.
+#[tokio::test]
+async fn after_a_re_key_only_a_hello_with_the_new_certificate_counts() {
+    let b = backends().await;
+    let sn = registered(&b).await;
+    let alice = user("alice");
+    let old = provision(&b, &sn, &alice).await.unwrap();
+    let old_id = CertificateId(old.certificate_id.clone());
+    b.store
+        .record_seen(&sn, &old_id, 1_764_460_800_000)
+        .await
+        .unwrap();
+    let status = service(&b)
+        .device_status(&alice, sn.as_str())
+        .await
+        .unwrap();
+    assert_eq!(status.status, "online");
+
+    let new = provision(&b, &sn, &alice).await.unwrap();
+    assert_ne!(new.certificate_id, old.certificate_id);
+    let status = service(&b)
+        .device_status(&alice, sn.as_str())
+        .await
+        .unwrap();
+    assert_eq!(
+        status.status, "provisioned",
+        "the old hello still counts: {status:?}"
+    );
+    assert_eq!(status.last_seen, None);
+
+    // The old certificate's session says hello again after the re-key.
+    b.store
+        .record_seen(&sn, &old_id, 1_764_460_900_000)
+        .await
+        .unwrap();
+    let status = service(&b)
+        .device_status(&alice, sn.as_str())
+        .await
+        .unwrap();
+    assert_eq!(
+        status.status, "provisioned",
+        "a replaced certificate's hello counted"
+    );
+
+    let new_id = CertificateId(new.certificate_id.clone());
+    b.store
+        .record_seen(&sn, &new_id, 1_764_461_000_000)
+        .await
+        .unwrap();
+    let status = service(&b)
+        .device_status(&alice, sn.as_str())
+        .await
+        .unwrap();
+    assert_eq!(status.status, "online");
 }
 
 #[tokio::test]

@@ -154,15 +154,13 @@ async fn proxy_event_get_cert_is_the_labs_seed_shape_when_enabled() {
 async fn lab_params_event_gets_the_labs_response_body() {
     let b = backends().await;
     let sn = registered(&b).await;
-    // The lab's "method request passthrough" template: the serial, the headers (with the ID
-    // token the Cognito authorizer verified), no claims of its own.
-    let token =
-        jwt_with(json!({"sub": "sub-lab-user", "email": "lab@example.com", "token_use": "id"}));
+    // The lab's template with the claims API Gateway's authorizer verified mapped in.
     let event = json!({
         "body-json": {},
-        "params": {"path": {}, "querystring": {"SN": sn.as_str()}, "header": {"Authorization": token}},
+        "params": {"path": {}, "querystring": {"SN": sn.as_str()}, "header": {}},
         "stage-variables": {},
-        "context": {"http-method": "GET", "resource-path": "/cert", "stage": "prod"}
+        "context": {"http-method": "GET", "resource-path": "/cert", "stage": "prod",
+                    "authorizer": {"claims": {"sub": "sub-lab-user", "email": "lab@example.com"}}}
     });
     let body = handle(b.router(), CredentialMode::CsrAndSeed, event).await;
     assert!(
@@ -180,6 +178,33 @@ async fn lab_params_event_gets_the_labs_response_body() {
     let owner = b.store.device(&sn).await.unwrap().unwrap().owner.unwrap();
     assert_eq!(owner.0, "sub-lab-user");
     assert_eq!(b.ca.thing_certificates(sn.as_str()).await.unwrap().len(), 1);
+}
+
+/// Finding 7: a lab event whose only identity is an ID token in the headers. Its signature is
+/// made up, so whoever sends it could name any user; the Lambda must not take its claims.
+#[tokio::test]
+async fn a_forged_token_in_a_lab_event_claims_nothing() {
+    let b = backends().await;
+    let sn = registered(&b).await;
+    let forged =
+        jwt_with(json!({"sub": "sub-victim", "email": "victim@example.com", "token_use": "id"}));
+    for header in [forged.clone(), format!("Bearer {forged}")] {
+        let event = json!({
+            "params": {"querystring": {"SN": sn.as_str()}, "header": {"Authorization": header}},
+            "context": {"http-method": "GET", "resource-path": "/cert", "stage": "prod"}
+        });
+        let body = handle(b.router(), CredentialMode::CsrAndSeed, event).await;
+        assert_eq!(body["code"], "unauthenticated", "{body}");
+        assert!(body.get("privateKey").is_none(), "{body}");
+    }
+    let device = b.store.device(&sn).await.unwrap().unwrap();
+    assert!(device.owner.is_none(), "a forged token bound the device");
+    assert!(
+        b.ca.thing_certificates(sn.as_str())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]

@@ -5,7 +5,6 @@
 
 use serde::Serialize;
 
-use crate::device::PostError;
 use crate::error::Result;
 use crate::validate::{Passphrase, Pop, Ssid};
 use crate::wizard::{DeviceCtx, JoinEvidence, Step, wait_joined};
@@ -48,20 +47,7 @@ pub(crate) async fn run(
             session.set_wifi(ssid, passphrase),
         )
         .await?;
-        let applied = dev
-            .step(
-                Step::Apply,
-                "Asking the device to join the network",
-                async {
-                    match session.apply().await {
-                        Ok(()) => Ok(true),
-                        // The AP may move to the router's channel right away: not a failure yet.
-                        Err(PostError::Unreachable(_)) => Ok(false),
-                        Err(e) => Err(e.into_error("prov-config")),
-                    }
-                },
-            )
-            .await?;
+        let applied = dev.apply(&mut session).await?;
         let joined = wait_joined(dev, &mut session, ssid.as_str(), pop, applied).await?;
         Ok(WifiProvisioned {
             softap: dev.ap.ssid.clone(),

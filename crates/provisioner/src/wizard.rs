@@ -280,6 +280,24 @@ impl DeviceCtx<'_> {
         }
     }
 
+    /// Asks the device to join the network, as the `apply` step. False when the device's
+    /// access point went away right after the request (it may move to the router's channel at
+    /// once): not a failure yet, the verdict is read next.
+    pub(crate) async fn apply(&self, session: &mut DeviceSession) -> Result<bool> {
+        self.step(
+            Step::Apply,
+            "Asking the device to join the network",
+            async {
+                match session.apply().await {
+                    Ok(()) => Ok(true),
+                    Err(PostError::Unreachable(_)) => Ok(false),
+                    Err(e) => Err(e.into_error("prov-config")),
+                }
+            },
+        )
+        .await
+    }
+
     pub(crate) async fn open_session(&self, pop: &Pop) -> Result<DeviceSession> {
         DeviceSession::open(self.device_url, pop, self.security).await
     }
@@ -725,20 +743,7 @@ impl<'a> WifiChosen<'a> {
         // result (or applies again), it never needs the credentials themselves.
         journal.stage = Stage::Applied;
         journal.save(ctx.state_dir)?;
-        let applied = ctx
-            .step(
-                Step::Apply,
-                "Asking the device to join the network",
-                async {
-                    match session.apply().await {
-                        Ok(()) => Ok(true),
-                        // The AP may move to the router's channel right away: not a failure yet.
-                        Err(PostError::Unreachable(_)) => Ok(false),
-                        Err(e) => Err(e.into_error("prov-config")),
-                    }
-                },
-            )
-            .await?;
+        let applied = ctx.apply(session).await?;
         wait_joined(ctx, session, ssid.as_str(), pop, applied).await
     }
 }

@@ -12,11 +12,15 @@ extern crate std;
 
 pub mod csr;
 pub mod device;
+pub mod factory;
 pub mod hal;
+pub mod link;
 pub mod mem_flash;
 mod rng;
+pub mod sim_mqtt;
 pub mod sim_radio;
 pub mod store;
+pub mod word_flash;
 
 pub use device::{Device, DeviceConfig, Event, Hardware, Phase, Response};
 #[cfg(feature = "std")]

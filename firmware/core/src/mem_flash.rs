@@ -1,15 +1,16 @@
 //! Flash in RAM with NOR semantics and an optional power-cut budget. The simulator keeps its
-//! flash file in one of these; tests and the fuzz target use it to cut power mid-write.
+//! flash file in one of these; tests and the fuzz target use it to cut power mid-write; the
+//! emulated-MCU board keeps its flash image in a static buffer behind one.
 
 use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::hal::{Flash, FlashError};
 
-/// RAM-backed NOR flash.
+/// RAM-backed NOR flash over any byte storage (a `Vec` by default, or a `&mut [u8]`).
 #[derive(Clone, Debug)]
-pub struct MemFlash {
-    bytes: Vec<u8>,
+pub struct MemFlash<S = Vec<u8>> {
+    bytes: S,
     sector_size: usize,
     /// Byte-operations left before the power is cut (each programmed byte and each erase
     /// costs one); `None` = unlimited.
@@ -18,7 +19,7 @@ pub struct MemFlash {
     dead: bool,
 }
 
-impl MemFlash {
+impl MemFlash<Vec<u8>> {
     /// A fully erased flash of `sectors` sectors of `sector_size` bytes.
     pub fn new(sector_size: usize, sectors: usize) -> Self {
         Self {
@@ -43,10 +44,23 @@ impl MemFlash {
             dead: false,
         }
     }
+}
+
+impl<S: AsRef<[u8]> + AsMut<[u8]>> MemFlash<S> {
+    /// A flash over `storage`, taken as it is (whole sectors of `sector_size` bytes; a
+    /// trailing partial sector is out of bounds).
+    pub fn over(storage: S, sector_size: usize) -> Self {
+        Self {
+            bytes: storage,
+            sector_size,
+            budget: None,
+            dead: false,
+        }
+    }
 
     /// The raw contents, for persisting to a file.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        self.bytes.as_ref()
     }
 
     /// Cuts the power after `ops` more byte-operations: later writes and erases fail and
@@ -63,24 +77,25 @@ impl MemFlash {
 
     fn check(&self, offset: usize, len: usize) -> Result<(), FlashError> {
         match offset.checked_add(len) {
-            Some(end) if end <= self.bytes.len() => Ok(()),
+            Some(end) if end <= self.capacity() => Ok(()),
             _ => Err(FlashError::OutOfBounds),
         }
     }
 }
 
-impl Flash for MemFlash {
+impl<S: AsRef<[u8]> + AsMut<[u8]>> Flash for MemFlash<S> {
     fn sector_size(&self) -> usize {
         self.sector_size
     }
 
     fn capacity(&self) -> usize {
-        self.bytes.len()
+        let len = self.bytes.as_ref().len();
+        len - len % self.sector_size.max(1)
     }
 
     fn read(&mut self, offset: usize, buf: &mut [u8]) -> Result<(), FlashError> {
         self.check(offset, buf.len())?;
-        buf.copy_from_slice(&self.bytes[offset..offset + buf.len()]);
+        buf.copy_from_slice(&self.bytes.as_ref()[offset..offset + buf.len()]);
         Ok(())
     }
 
@@ -97,14 +112,14 @@ impl Flash for MemFlash {
             Some(0) => {
                 // An interrupted erase leaves the sector half done: neither old nor blank.
                 let half = start + self.sector_size / 2;
-                self.bytes[start..half].fill(0xFF);
+                self.bytes.as_mut()[start..half].fill(0xFF);
                 self.dead = true;
                 return Err(FlashError::Io);
             }
             Some(n) => *n -= 1,
             None => {}
         }
-        self.bytes[range].fill(0xFF);
+        self.bytes.as_mut()[range].fill(0xFF);
         Ok(())
     }
 
@@ -122,7 +137,7 @@ impl Flash for MemFlash {
                 Some(n) => *n -= 1,
                 None => {}
             }
-            self.bytes[offset + i] &= *b;
+            self.bytes.as_mut()[offset + i] &= *b;
         }
         Ok(())
     }

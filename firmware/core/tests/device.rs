@@ -546,6 +546,52 @@ fn a_new_client_replaces_the_old_session() {
     assert!(matches!(a.status(), Err(ClientFailure::Http(401, _))));
 }
 
+/// Finding 18: a client without the PoP (a neighbour on the SoftAP) starts handshakes, with a
+/// wrong proof or none at all; the running session must survive every one of them, and only
+/// a client that proves the PoP takes over.
+#[test]
+fn a_handshake_without_the_pop_never_ends_the_running_session() {
+    for level in 1..=2 {
+        let rig = rig(level);
+        let mut owner = session(&rig, level);
+        assert!(owner.status().is_ok());
+
+        // A wrong PoP: the handshake runs to the proof, which fails.
+        let mut intruder = ProvClient::new(rig.clone());
+        let err = intruder
+            .establish(client_security(level, b"wrong-pop"), &mut TestEntropy(77))
+            .unwrap_err();
+        assert_eq!(err, ClientFailure::Handshake(ClientError::WrongPop));
+        assert!(
+            owner.status().is_ok(),
+            "level {level}: a wrong PoP ended it"
+        );
+
+        // Only the first handshake message, never the proof.
+        let (_, first) = protocol::security::client::start(
+            client_security(level, b"wrong-pop"),
+            &mut TestEntropy(78),
+        )
+        .unwrap();
+        let mut half = ProvClient::new(rig.clone());
+        half.post_raw("prov-session", &first).unwrap();
+        assert!(
+            owner.status().is_ok(),
+            "level {level}: a half handshake ended it"
+        );
+        assert!(matches!(
+            half.post_raw("prov-config", b"\x01\x02"),
+            Err(ClientFailure::Http(401, _))
+        ));
+
+        // The owner itself may open a new session over the running one.
+        owner
+            .establish(client_security(level, POP), &mut TestEntropy(79))
+            .unwrap();
+        assert!(owner.status().is_ok());
+    }
+}
+
 #[test]
 fn malformed_protobuf_inside_a_good_session_is_refused_without_state_change() {
     let rig = rig(0);

@@ -29,6 +29,16 @@ pub struct Args {
     /// Security level: 0 (none), 1 (X25519 + PoP), 2 (SRP6a + PoP).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=2))]
     pub security: u32,
+    /// Security 2: the SRP username the device's verifier is made with from the PoP (ESP-IDF's
+    /// default is `wifiprov`; a client must send the same one).
+    #[arg(long, default_value = protocol::security::DEFAULT_SEC2_USERNAME, conflicts_with = "sec2_credentials")]
+    pub sec2_username: String,
+    /// Security 2: a JSON file `{"salt": HEX, "verifier": HEX}` holding the salt and verifier a
+    /// manufacturer made from a username and password (as `esp_prov --sec2_gen_cred` makes them for
+    /// ESP-IDF firmware). The device then stores only these; the PoP is not used and the label
+    /// line shows none.
+    #[arg(long)]
+    pub sec2_credentials: Option<PathBuf>,
     /// Address of the SoftAP HTTP server; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,

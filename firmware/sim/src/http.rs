@@ -3,7 +3,9 @@
 //! `esp_http_server` does where clients can tell: header names written in title case
 //! (`Set-Cookie`: esp_prov compares the name exactly), `Content-Type: text/html` (the server's
 //! default type, which protocomm never changes), 404 for a path with no endpoint and 405 for
-//! another method on an endpoint's path. When the simulated AP is down (window closed, provisioning done,
+//! another method on an endpoint's path, each followed by closing the connection
+//! (`Connection: close`), as esp_http_server closes the socket after an error it answers itself;
+//! the session lives on in the cookie. When the simulated AP is down (window closed, provisioning done,
 //! or the channel move after apply) connections are dropped without an answer, as a real
 //! client would see it.
 
@@ -15,7 +17,7 @@ use bytes::Bytes;
 use firmware_core::device::{METHOD_NOT_ALLOWED_TEXT, NOT_FOUND_TEXT};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_TYPE, COOKIE, HeaderValue, RETRY_AFTER, SET_COOKIE};
+use hyper::header::{CONNECTION, CONTENT_TYPE, COOKIE, HeaderValue, RETRY_AFTER, SET_COOKIE};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -61,6 +63,15 @@ fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
     r
 }
 
+/// An error esp_http_server answers itself (no handler for the path or the method): it sends
+/// the response and then closes the socket.
+fn server_error(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
+    let mut r = plain(status, text);
+    r.headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    r
+}
+
 async fn serve(
     host: Host,
     req: Request<Incoming>,
@@ -80,10 +91,10 @@ async fn serve(
         .unwrap_or_default()
         .to_owned();
     if !ALL.contains(&endpoint.as_str()) {
-        return Ok(plain(StatusCode::NOT_FOUND, NOT_FOUND_TEXT));
+        return Ok(server_error(StatusCode::NOT_FOUND, NOT_FOUND_TEXT));
     }
     if req.method() != Method::POST {
-        return Ok(plain(
+        return Ok(server_error(
             StatusCode::METHOD_NOT_ALLOWED,
             METHOD_NOT_ALLOWED_TEXT,
         ));

@@ -7,6 +7,7 @@ mod http;
 mod legacy;
 mod mqtt;
 mod radio_file;
+mod sec2_file;
 
 use std::io::Write;
 
@@ -14,7 +15,6 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use firmware_core::device::{Device, DeviceConfig, Hardware};
 use firmware_core::sim_radio::SimRadio;
-use protocol::security::DEFAULT_SEC2_USERNAME;
 use protocol::security::device::DeviceSecurity;
 use protocol::security::manufacture::sec2_credentials;
 use serde_json::json;
@@ -32,14 +32,25 @@ fn random_pop() -> String {
         .collect()
 }
 
-/// The manufacture step: turn the label code into what the device stores.
-fn security(level: u32, pop: &str) -> anyhow::Result<DeviceSecurity> {
-    Ok(match level {
+/// The manufacture step: turn the label code (or a salt and verifier made elsewhere) into what
+/// the device stores.
+fn security(args: &Args, pop: &str) -> anyhow::Result<DeviceSecurity> {
+    Ok(match args.security {
         0 => DeviceSecurity::Sec0,
         1 => DeviceSecurity::sec1(pop.as_bytes()),
         _ => {
-            let c = sec2_credentials(DEFAULT_SEC2_USERNAME.as_bytes(), pop.as_bytes(), &mut OsRng);
-            DeviceSecurity::sec2(&c.salt, &c.verifier).map_err(|e| anyhow::anyhow!("{e}"))?
+            let sec2 = match &args.sec2_credentials {
+                Some(path) => {
+                    let c = sec2_file::load(path)?;
+                    DeviceSecurity::sec2(&c.salt, &c.verifier)
+                }
+                None => {
+                    let c =
+                        sec2_credentials(args.sec2_username.as_bytes(), pop.as_bytes(), &mut OsRng);
+                    DeviceSecurity::sec2(&c.salt, &c.verifier)
+                }
+            };
+            sec2.map_err(|e| anyhow::anyhow!("security 2 credentials: {e}"))?
         }
     })
 }
@@ -97,6 +108,12 @@ fn main() -> anyhow::Result<()> {
             args.serial
         );
     }
+    if args.sec2_credentials.is_some() && args.security != 2 {
+        bail!("--sec2-credentials needs --security 2");
+    }
+    if args.sec2_username.is_empty() {
+        bail!("--sec2-username must not be empty");
+    }
     let pop = match &args.pop {
         Some(p) if p.is_empty() && args.security != 0 => {
             bail!("the PoP must not be empty at security {}", args.security)
@@ -121,7 +138,7 @@ fn main() -> anyhow::Result<()> {
         flash_file = flash_file::FlashFile::new(args.flash.clone(), flash.as_bytes());
     }
 
-    let mut config = DeviceConfig::new(&args.serial, security(args.security, &pop)?);
+    let mut config = DeviceConfig::new(&args.serial, security(&args, &pop)?);
     config.model = args.model.clone();
     config.window_ms = args.window_secs.saturating_mul(1000);
     config.lockout_ms = args.lockout_secs.saturating_mul(1000);
@@ -137,13 +154,15 @@ fn main() -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", args.listen))?;
     let listen = listener.local_addr()?;
 
+    // With a salt and verifier made elsewhere the device knows no PoP to print.
+    let label_pop = args.sec2_credentials.is_none().then_some(pop.as_str());
     let label = json!({
         "serial": args.serial,
         "softap": softap,
-        "pop": pop,
+        "pop": label_pop,
         "security": args.security,
         "listen": listen.to_string(),
-        "qr": {"ver": "v1", "name": softap, "pop": pop, "transport": "softap", "security": args.security, "password": ""},
+        "qr": {"ver": "v1", "name": softap, "pop": label_pop, "transport": "softap", "security": args.security, "password": ""},
     });
     let mut out = std::io::stdout().lock();
     writeln!(out, "{label}")?;

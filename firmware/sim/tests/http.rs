@@ -232,3 +232,88 @@ fn credentials_survive_a_restart_in_the_flash_file() {
         "factory reset wiped the flash file"
     );
 }
+
+/// Security 2 with the username and password a manufacturer chose: the verifier made from the
+/// PoP under `--sec2-username`, or a salt and verifier made elsewhere (`--sec2-credentials`).
+/// Only the matching username and password open a session.
+#[test]
+fn sec2_with_a_chosen_username_or_a_salt_and_verifier_made_elsewhere() {
+    use protocol::security::client::ClientSecurity;
+    use zeroize::Zeroizing;
+    let sec2 = |user: &[u8], pass: &[u8]| ClientSecurity::Sec2 {
+        username: user.to_vec(),
+        password: Zeroizing::new(pass.to_vec()),
+        sec_patch_ver: 1,
+    };
+
+    let sim = Sim::start(
+        "SN-S2-USER",
+        &["--security", "2", "--sec2-username", "alice"],
+    );
+    let mut c = sim.client();
+    c.establish(sec2(b"alice", POP.as_bytes()), &mut TestEntropy(1))
+        .expect("alice + PoP");
+    assert!(c.scan().unwrap().iter().any(|e| e.ssid == HOME));
+    let mut c = sim.client();
+    let err = c
+        .establish(sec2(b"wifiprov", POP.as_bytes()), &mut TestEntropy(2))
+        .unwrap_err();
+    assert_eq!(err, ClientFailure::Handshake(ClientError::WrongPop));
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sec2.json");
+    let made = protocol::security::manufacture::sec2_credentials(
+        b"factory-user",
+        b"factory password",
+        &mut TestEntropy(3),
+    );
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    std::fs::write(
+        &file,
+        serde_json::json!({"salt": hex(&made.salt), "verifier": hex(&made.verifier)}).to_string(),
+    )
+    .unwrap();
+    let sim = Sim::start(
+        "SN-S2-FILE",
+        &[
+            "--security",
+            "2",
+            "--sec2-credentials",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(sim.label["pop"].is_null(), "{}", sim.label);
+    let mut c = sim.client();
+    c.establish(
+        sec2(b"factory-user", b"factory password"),
+        &mut TestEntropy(4),
+    )
+    .expect("the manufacturer's username and password");
+    assert!(c.scan().unwrap().iter().any(|e| e.ssid == HOME));
+    let mut c = sim.client();
+    let err = c
+        .establish(sec2(b"factory-user", POP.as_bytes()), &mut TestEntropy(5))
+        .unwrap_err();
+    assert_eq!(err, ClientFailure::Handshake(ClientError::WrongPop));
+
+    // A broken file or the wrong level is a clear start-up error.
+    std::fs::write(&file, r#"{"salt": "zz", "verifier": "00"}"#).unwrap();
+    for (level, want) in [("2", "salt must be"), ("1", "needs --security 2")] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_device-sim"))
+            .args([
+                "--serial",
+                "SN-S2-BAD",
+                "--listen",
+                "127.0.0.1:0",
+                "--security",
+                level,
+            ])
+            .args(["--sec2-credentials", file.to_str().unwrap()])
+            .env("IOTP_DEVICE_POP", POP)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "level {level}: {err}");
+    }
+}

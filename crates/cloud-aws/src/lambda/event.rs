@@ -3,10 +3,9 @@
 //! 1. API Gateway's REST proxy event (our template): the whole HTTP request, with the Cognito
 //!    authorizer's verified claims in `requestContext.authorizer.claims`.
 //! 2. The lab's non-proxy mapping event `{"params":{"querystring":{"SN":"..."}}, ...}`: only
-//!    the serial; it is served as the lab's `GET /cert?sn=`.
+//!    the serial and the claims the template mapped from the authorizer; it is served as the
+//!    lab's `GET /cert?sn=`.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use lambda_http::Request;
 use lambda_http::request::LambdaRequest;
 use serde_json::{Map, Value};
@@ -68,30 +67,20 @@ pub fn classify(event: Value) -> Result<Event, UnsupportedEvent> {
     Ok(Event::Proxy(Box::new(request)))
 }
 
-/// The caller's claims in a lab event.
+/// The caller's claims in a lab event: only what the mapping template put there from
+/// `$context.authorizer.claims` (as `claims` or `context.authorizer.claims`), which API
+/// Gateway's Cognito authorizer filled after verifying the token, the same trust as a proxy
+/// event's `requestContext`.
 ///
-/// A mapping template may pass them as `claims` (or `context.authorizer.claims`). The lab's
-/// stock template passes only the request headers; then they are read from the ID token in
-/// `params.header.Authorization` without verifying it again: API Gateway's Cognito
-/// authorizer on the lab's method verified that very token before invoking the Lambda, and
-/// only API Gateway may invoke the function.
+/// An ID token in `params.header.Authorization` is never decoded into claims: this function
+/// cannot verify it, and its payload is whatever the sender wrote (a token with any `sub`
+/// and a made-up signature would otherwise claim any device). A lab template that passes only
+/// the headers therefore gets 401 and must add the claims mapping (docs/aws.md).
 fn lab_claims(event: &Value) -> Option<Map<String, Value>> {
-    if let Some(claims) = event
+    event
         .get("claims")
         .or_else(|| event.pointer("/context/authorizer/claims"))
-    {
-        return as_object(claims);
-    }
-    let headers = event.pointer("/params/header")?.as_object()?;
-    let token = headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
-        .and_then(|(_, v)| v.as_str())?
-        .trim();
-    let token = token.strip_prefix("Bearer ").unwrap_or(token).trim();
-    let payload = token.split('.').nth(1)?;
-    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
-    as_object(&claims)
+        .and_then(as_object)
 }
 
 /// Claims as a JSON object; API Gateway sometimes hands them over as a JSON string.

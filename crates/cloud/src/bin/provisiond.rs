@@ -233,8 +233,16 @@ fn device(dir: &Path, command: DeviceCommand) -> anyhow::Result<()> {
             if ids.is_empty() {
                 bail!("{sn} has no active certificate");
             }
-            publish_crl(&data.db, &data.ca, &data.dir)?;
+            // A running server is the one CRL writer; only without one is the file written here.
             let running = signal_running_server(&data.dir);
+            if !running {
+                publish_crl(
+                    &data.db,
+                    &data.ca,
+                    &data.dir,
+                    cloud::local::crl::validity_from_env(),
+                )?;
+            }
             println!(
                 "{sn}: {} certificate(s) revoked{}",
                 ids.len(),

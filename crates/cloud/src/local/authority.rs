@@ -1,16 +1,15 @@
-//! `CertificateAuthority` over the local CA: certificates recorded in SQLite, revocations
-//! published as a CRL that the broker reloads.
+//! `CertificateAuthority` over the local CA: certificates recorded in SQLite (durable before
+//! the answer), revocations published as a CRL by the one CRL writer ([`super::crl`]).
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use rcgen::{KeyPair, PKCS_ECDSA_P256_SHA256, PKCS_RSA_SHA256};
-use rusqlite::params;
+use rusqlite::{Connection, params};
 use time::OffsetDateTime;
 
-use super::broker::Broker;
 use super::ca::{CsrKey, LocalCa, Signed};
+use super::crl::{Apply, CrlPublisher};
 use super::db::{Db, db_err, now_secs};
 use crate::backend::{
     BackendError, BrokerInfo, CertificateAuthority, CertificateId, IssuedCertificate, PrivateKeyPem,
@@ -22,46 +21,38 @@ use crate::serial::Serial;
 pub struct LocalAuthority {
     ca: Arc<LocalCa>,
     db: Arc<Db>,
-    dir: PathBuf,
-    broker: Option<Arc<Broker>>,
+    crl: CrlPublisher,
     info: BrokerInfo,
 }
 
 impl LocalAuthority {
-    /// Builds it; `broker` is reloaded after every revocation (None in admin commands, which
-    /// signal the running server instead).
-    pub fn new(
-        ca: Arc<LocalCa>,
-        db: Arc<Db>,
-        dir: PathBuf,
-        broker: Option<Arc<Broker>>,
-        info: BrokerInfo,
-    ) -> Self {
-        Self {
-            ca,
-            db,
-            dir,
-            broker,
-            info,
-        }
+    /// Builds it; `crl` publishes after every revocation.
+    pub fn new(ca: Arc<LocalCa>, db: Arc<Db>, crl: CrlPublisher, info: BrokerInfo) -> Self {
+        Self { ca, db, crl, info }
     }
 
-    fn record(&self, sn: &Serial, signed: &Signed) -> Result<IssuedCertificate, BackendError> {
+    async fn record(
+        &self,
+        sn: &Serial,
+        signed: &Signed,
+    ) -> Result<IssuedCertificate, BackendError> {
+        let (sn_s, id, serial_hex, pem) = (
+            sn.as_str().to_owned(),
+            signed.id.clone(),
+            signed.serial_hex.clone(),
+            signed.pem.clone(),
+        );
+        let not_after = signed.not_after.unix_timestamp();
         self.db
-            .conn()
-            .execute(
-                "INSERT INTO certificates (id, sn, serial_hex, pem, status, issued_at, not_after)
-                 VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?6)",
-                params![
-                    signed.id,
-                    sn.as_str(),
-                    signed.serial_hex,
-                    signed.pem,
-                    now_secs(),
-                    signed.not_after.unix_timestamp()
-                ],
-            )
-            .map_err(db_err)?;
+            .write(move |tx| {
+                tx.execute(
+                    "INSERT INTO certificates (id, sn, serial_hex, pem, status, issued_at, not_after)
+                     VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?6)",
+                    params![id, sn_s, serial_hex, pem, now_secs(), not_after],
+                )
+                .map_err(db_err)
+            })
+            .await?;
         Ok(IssuedCertificate {
             id: CertificateId(signed.id.clone()),
             certificate_pem: signed.pem.clone(),
@@ -69,17 +60,31 @@ impl LocalAuthority {
         })
     }
 
-    async fn after_revocation(&self) -> Result<(), BackendError> {
-        publish_crl(&self.db, &self.ca, &self.dir)?;
-        if let Some(b) = &self.broker {
-            b.reload().await?;
+    /// Revokes (durably) and asks for the CRL. The revocation is the commitment: a CRL that
+    /// is late or fails is retried by the publisher, never undone here.
+    async fn revoke_and_publish(
+        &self,
+        sn: &Serial,
+        keep: Option<&CertificateId>,
+        only: Option<&CertificateId>,
+    ) -> Result<Vec<CertificateId>, BackendError> {
+        let (sn, keep, only) = (sn.clone(), keep.cloned(), only.cloned());
+        let ids = self
+            .db
+            .write(move |tx| revoke_in(tx, &sn, keep.as_ref(), only.as_ref()))
+            .await?;
+        if !ids.is_empty()
+            && let Err(e) = self.crl.publish(Apply::Reload).await
+        {
+            tracing::warn!(error = %e, "the CRL listing a revocation is not applied yet");
         }
-        Ok(())
+        Ok(ids)
     }
 }
 
 /// Revokes the given certificates of `sn` (or all its active ones when `only` is None,
 /// except `keep`): status revoked, PEM deleted, kept only as a CRL entry. Returns the ids.
+/// (The admin CLI's path; the server revokes through the group-commit writer.)
 pub fn revoke(
     db: &Db,
     sn: &Serial,
@@ -88,6 +93,18 @@ pub fn revoke(
 ) -> Result<Vec<CertificateId>, BackendError> {
     let mut conn = db.conn();
     let tx = conn.transaction().map_err(db_err)?;
+    let ids = revoke_in(&tx, sn, keep, only)?;
+    tx.commit().map_err(db_err)?;
+    Ok(ids)
+}
+
+/// [`revoke`] inside the caller's transaction.
+fn revoke_in(
+    tx: &Connection,
+    sn: &Serial,
+    keep: Option<&CertificateId>,
+    only: Option<&CertificateId>,
+) -> Result<Vec<CertificateId>, BackendError> {
     let ids: Vec<String> = {
         let mut stmt = tx
             .prepare("SELECT id FROM certificates WHERE sn = ?1 AND status = 'active'")
@@ -115,12 +132,16 @@ pub fn revoke(
         )
         .map_err(db_err)?;
     }
-    tx.commit().map_err(db_err)?;
     Ok(ids.into_iter().map(CertificateId).collect())
 }
 
-/// Rewrites `DIR/crl.pem` from every revoked, unexpired certificate.
-pub fn publish_crl(db: &Db, ca: &LocalCa, dir: &std::path::Path) -> Result<(), BackendError> {
+/// Rewrites `DIR/crl.pem` from every revoked, unexpired certificate, valid for `validity`.
+pub fn publish_crl(
+    db: &Db,
+    ca: &LocalCa,
+    dir: &std::path::Path,
+    validity: std::time::Duration,
+) -> Result<(), BackendError> {
     let revoked: Vec<(String, OffsetDateTime)> = {
         let conn = db.conn();
         let mut stmt = conn
@@ -146,7 +167,7 @@ pub fn publish_crl(db: &Db, ca: &LocalCa, dir: &std::path::Path) -> Result<(), B
             .collect()
     };
     let number = db.next_counter("crl_number")? as u64;
-    let pem = ca.crl_pem(&revoked, number)?;
+    let pem = ca.crl_pem(&revoked, number, validity)?;
     super::files::write_public(&dir.join("crl.pem"), pem.as_bytes())
         .map_err(|e| BackendError::Internal(format!("writing the CRL: {e}")))
 }
@@ -167,7 +188,7 @@ impl CertificateAuthority for LocalAuthority {
             alg,
         };
         let signed = self.ca.sign_device(thing.as_str(), &key)?;
-        self.record(thing, &signed)
+        self.record(thing, &signed).await
     }
 
     async fn issue_with_new_key(
@@ -177,7 +198,7 @@ impl CertificateAuthority for LocalAuthority {
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)
             .map_err(|e| BackendError::Internal(e.to_string()))?;
         let signed = self.ca.sign_device(thing.as_str(), &key)?;
-        let issued = self.record(thing, &signed)?;
+        let issued = self.record(thing, &signed).await?;
         Ok((issued, PrivateKeyPem(key.serialize_pem())))
     }
 
@@ -186,11 +207,7 @@ impl CertificateAuthority for LocalAuthority {
         thing: &Serial,
         keep: &CertificateId,
     ) -> Result<Vec<CertificateId>, BackendError> {
-        let ids = revoke(&self.db, thing, Some(keep), None)?;
-        if !ids.is_empty() {
-            self.after_revocation().await?;
-        }
-        Ok(ids)
+        self.revoke_and_publish(thing, Some(keep), None).await
     }
 
     async fn discard(
@@ -198,11 +215,9 @@ impl CertificateAuthority for LocalAuthority {
         thing: &Serial,
         certificate: &CertificateId,
     ) -> Result<(), BackendError> {
-        let ids = revoke(&self.db, thing, None, Some(certificate))?;
-        if !ids.is_empty() {
-            self.after_revocation().await?;
-        }
-        Ok(())
+        self.revoke_and_publish(thing, None, Some(certificate))
+            .await
+            .map(drop)
     }
 
     async fn broker(&self) -> Result<BrokerInfo, BackendError> {

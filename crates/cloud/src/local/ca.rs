@@ -136,17 +136,18 @@ impl LocalCa {
         })
     }
 
-    /// A CRL listing `revoked` (serial hex, revocation time), valid for 30 days; the caller
-    /// rewrites it on every revocation and on every start.
+    /// A CRL listing `revoked` (serial hex, revocation time), valid for `validity`; the CRL
+    /// publisher renews it well before that and on every revocation.
     pub fn crl_pem(
         &self,
         revoked: &[(String, OffsetDateTime)],
         number: u64,
+        validity: std::time::Duration,
     ) -> Result<String, BackendError> {
         let now = OffsetDateTime::now_utc();
         let params = CertificateRevocationListParams {
             this_update: now - Duration::minutes(5),
-            next_update: now + Duration::days(30),
+            next_update: now + validity,
             crl_number: SerialNumber::from_slice(&number.to_be_bytes()),
             issuing_distribution_point: None,
             revoked_certs: revoked

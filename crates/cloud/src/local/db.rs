@@ -1,19 +1,35 @@
 //! The SQLite database of `provisiond`: serials/devices, certificates, users, refresh tokens.
-//! WAL mode with `synchronous=NORMAL`: a committed provisioning survives any crash or restart
-//! of the process (including SIGKILL); only a power loss or kernel crash can roll back the last
-//! commits. FULL would fsync on every commit and cap provisioning at a few hundred per second.
+//! WAL mode with `synchronous=FULL`: a write is on disk (fsynced) before its caller is
+//! answered, so a power loss right after a 200 never loses a certificate a device holds.
+//! To keep the speed, writes go through one writer thread that batches the requests waiting
+//! at that moment (up to [`MAX_BATCH`]) into one transaction and one fsync (group commit),
+//! and answers each only after its batch is durable. Each request runs in its own savepoint,
+//! so one failing request rolls back alone.
+//!
+//! `PROVISIOND_SQLITE_SYNCHRONOUS=normal` drops the fsync per commit: a test-only switch, for
+//! a power-loss test to show that NORMAL loses acknowledged certificates.
 
 use std::path::Path;
+use std::sync::mpsc;
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::backend::BackendError;
 
-/// One connection behind a mutex: every statement is short, and a single writer is what
-/// SQLite wants anyway. The admin CLI opens its own connection to the same file.
+/// Most write requests committed by one transaction.
+pub const MAX_BATCH: usize = 512;
+
+type Finish = Box<dyn FnOnce(Result<(), BackendError>) + Send>;
+/// A write request: runs on the writer's connection inside the batch's transaction, returns
+/// whether it succeeded (false rolls back its savepoint) and how to answer once committed.
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Finish) + Send>;
+
+/// A read connection behind a mutex, plus the group-commit writer. The admin CLI opens its
+/// own `Db` on the same file; SQLite's locking serialises the two writers.
 pub struct Db {
     conn: Mutex<Connection>,
+    writer: mpsc::Sender<Job>,
 }
 
 const SCHEMA: &str = "
@@ -81,23 +97,60 @@ pub fn db_err(e: rusqlite::Error) -> BackendError {
 }
 
 impl Db {
-    /// Opens (creating if needed) `DIR/provisiond.db`, file mode 0600.
+    /// Opens (creating if needed) `DIR/provisiond.db`, file mode 0600, and starts its writer.
     pub fn open(dir: &Path) -> Result<Self, BackendError> {
         let path = dir.join("provisiond.db");
-        let conn = Connection::open(&path).map_err(db_err)?;
+        let conn = open_conn(&path)?;
         super::files::restrict(&path).map_err(|e| BackendError::Internal(e.to_string()))?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(db_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(db_err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(db_err)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(db_err)?;
         conn.execute_batch(SCHEMA).map_err(db_err)?;
+        let wconn = open_conn(&path)?;
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer_loop(wconn, rx))
+            .map_err(|e| BackendError::Internal(format!("starting the database writer: {e}")))?;
         Ok(Self {
             conn: Mutex::new(conn),
+            writer: tx,
         })
+    }
+
+    /// Runs `f` in the next group commit and returns its result once the batch holding it is
+    /// durable. An `Err` from `f` rolls back only `f`'s own changes.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, BackendError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, BackendError> + Send + 'static,
+    {
+        let (done, answer) = tokio::sync::oneshot::channel::<Result<T, BackendError>>();
+        let job: Job = Box::new(move |conn| {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)))
+                .unwrap_or_else(|_| {
+                    Err(BackendError::Internal("a database write panicked".into()))
+                });
+            let ok = result.is_ok();
+            let finish: Finish = Box::new(move |committed| {
+                let _ = done.send(committed.and(result));
+            });
+            (ok, finish)
+        });
+        self.writer
+            .send(job)
+            .map_err(|_| BackendError::Internal("the database writer stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| BackendError::Internal("the database writer stopped".into()))?
+    }
+
+    /// Ends every provisioning lease (only at server start, when none can be in flight).
+    /// Returns how many there were.
+    pub fn clear_leases(&self) -> Result<usize, BackendError> {
+        self.conn()
+            .execute(
+                "UPDATE devices SET lease = NULL, lease_until = NULL WHERE lease IS NOT NULL",
+                [],
+            )
+            .map_err(db_err)
     }
 
     /// The connection (a poisoned lock only means another thread panicked mid-statement;
@@ -121,6 +174,62 @@ impl Db {
         .optional()
         .map_err(db_err)?
         .ok_or_else(|| BackendError::Internal("counter vanished".into()))
+    }
+}
+
+fn open_conn(path: &Path) -> Result<Connection, BackendError> {
+    let conn = Connection::open(path).map_err(db_err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(db_err)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(db_err)?;
+    let sync = match std::env::var("PROVISIOND_SQLITE_SYNCHRONOUS").as_deref() {
+        Ok("normal") => "NORMAL",
+        _ => "FULL",
+    };
+    conn.pragma_update(None, "synchronous", sync)
+        .map_err(db_err)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(db_err)?;
+    Ok(conn)
+}
+
+/// The writer thread: waits for one request, takes every other one already waiting (up to
+/// [`MAX_BATCH`]), runs them in one IMMEDIATE transaction, commits (one fsync), then answers.
+/// Ends when every `Db` handle is dropped.
+fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            // The jobs are dropped unrun: each caller gets an error, nothing was written.
+            tracing::error!(error = %db_err(e), "could not begin a database write");
+            continue;
+        }
+        let mut finishes = Vec::with_capacity(batch.len());
+        for job in batch {
+            let step = conn.execute_batch("SAVEPOINT job");
+            let (ok, finish) = job(&conn);
+            if step.is_ok() {
+                if !ok {
+                    let _ = conn.execute_batch("ROLLBACK TO job");
+                }
+                let _ = conn.execute_batch("RELEASE job");
+            }
+            finishes.push(finish);
+        }
+        let committed = conn.execute_batch("COMMIT").map_err(db_err);
+        if committed.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for finish in finishes {
+            finish(committed.clone());
+        }
     }
 }
 

@@ -6,6 +6,7 @@ pub mod authority;
 pub mod broker;
 pub mod ca;
 pub mod conn_limits;
+pub mod crl;
 pub mod db;
 pub mod files;
 pub mod hash_pool;

@@ -16,6 +16,7 @@ use super::authority::{LocalAuthority, publish_crl};
 use super::broker::{Broker, free_port};
 use super::ca::{LocalCa, SERVICE_CLIENT_CN};
 use super::conn_limits::ConnLimits;
+use super::crl::{self, Apply, CrlPublisher, CrlSource};
 use super::db::Db;
 use super::files;
 use super::hash_pool::HashPoolSize;
@@ -101,6 +102,17 @@ impl DataDir {
 pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let data = DataDir::open(&opts.data_dir)?;
     let dir = data.dir.clone();
+    // One server per data directory; held (by the open file) until the process ends.
+    let _lock = lock_data_dir(&dir)?;
+    // No provisioning is in flight when the server starts: leases left by a crash would only
+    // refuse the device's next re-key until they expire.
+    let cleared = data.db.clear_leases()?;
+    if cleared > 0 {
+        tracing::warn!(
+            cleared,
+            "cleared provisioning leases left by an earlier run"
+        );
+    }
     let keys = Arc::new(JwtKeys::load_or_create(&dir)?);
 
     // A fresh server key on every start: nothing to rotate, nothing stale.
@@ -117,9 +129,19 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         &dir.join("server.key"),
         server_key.serialize_pem().as_bytes(),
     )?;
-    publish_crl(&data.db, &data.ca, &dir)?;
+    let crl_validity = crl::validity_from_env();
+    publish_crl(&data.db, &data.ca, &dir, crl_validity)?;
 
     let broker = Arc::new(start_broker(&dir, &opts).await?);
+    let crl = CrlPublisher::spawn(
+        CrlSource {
+            db: data.db.clone(),
+            ca: data.ca.clone(),
+            dir: dir.clone(),
+            validity: crl_validity,
+        },
+        broker.clone(),
+    );
     let mqtt_port = broker.port();
 
     let store = SqliteStore::new(data.db.clone());
@@ -144,13 +166,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         port: mqtt_port,
         ca_pem: data.ca.ca_pem.clone(),
     };
-    let authority = LocalAuthority::new(
-        data.ca.clone(),
-        data.db.clone(),
-        dir.clone(),
-        Some(broker.clone()),
-        info,
-    );
+    let authority = LocalAuthority::new(data.ca.clone(), data.db.clone(), crl.clone(), info);
     let sign_outs = Arc::new(SignOuts::load(data.db.clone())?);
     let authenticator = Arc::new(JwtAuthenticator::with_sign_outs(
         keys.clone(),
@@ -208,11 +224,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
             _ = int.recv() => break,
             _ = hup.recv() => {
                 // An admin revocation: cut off a revoked device that is still connected.
-                let applied = match publish_crl(&data.db, &data.ca, &dir) {
-                    Ok(()) => broker.restart().await,
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = applied {
+                if let Err(e) = crl.publish(Apply::Restart).await {
                     tracing::error!(error = %e, "applying the CRL failed");
                 }
             }
@@ -250,6 +262,25 @@ fn with_deadlines(app: axum::Router, limits: ConnLimits) -> axum::Router {
     .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
         limits.header_timeout,
     ))
+}
+
+/// Takes `DIR/provisiond.lock` (flock, exclusive, non-blocking); the lock lasts as long as
+/// the returned file is open, so a killed server never leaves it behind.
+fn lock_data_dir(dir: &Path) -> anyhow::Result<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("provisiond.lock"))?;
+    // SAFETY: flock(2) on a descriptor we own.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        anyhow::bail!(
+            "another provisiond serve is running on {} (it holds provisiond.lock)",
+            dir.display()
+        );
+    }
+    Ok(file)
 }
 
 /// Starts mosquitto; with port 0, on a free port, trying again on another one if the port was

@@ -146,48 +146,52 @@ impl DeviceStore for SqliteStore {
         lease: &LeaseToken,
         lease_secs: u64,
     ) -> Result<DeviceRecord, StoreError> {
-        let now = now_secs();
-        let mut conn = self.db.conn();
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(db_err)?;
-        let row = tx
-            .query_row(
-                "SELECT owner, certificate_id, last_seen, lease, lease_until FROM devices WHERE sn = ?1",
-                params![sn.as_str()],
-                |r| {
-                    Ok((
-                        r.get::<_, Option<String>>(0)?,
-                        r.get::<_, Option<String>>(1)?,
-                        r.get::<_, Option<i64>>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, Option<i64>>(4)?,
-                    ))
-                },
-            )
-            .optional()
-            .map_err(db_err)?;
-        let Some((cur_owner, cert, last_seen, cur_lease, lease_until)) = row else {
-            return Err(StoreError::UnknownSerial);
-        };
-        let until = cur_lease
-            .and(lease_until)
-            .map(|u| u64::try_from(u).unwrap_or(0));
-        if let Some(refusal) = lease_refusal(cur_owner.as_deref(), until, owner, now as u64) {
-            return Err(refusal);
-        }
-        tx.execute(
-            "UPDATE devices SET owner = ?2, lease = ?3, lease_until = ?4 WHERE sn = ?1",
-            params![sn.as_str(), owner.0, lease.0, now + lease_secs as i64],
-        )
-        .map_err(db_err)?;
-        tx.commit().map_err(db_err)?;
-        Ok(DeviceRecord {
-            sn: sn.clone(),
-            owner: Some(owner.clone()),
-            certificate_id: cert.map(CertificateId),
-            last_seen: ts(last_seen),
-        })
+        let (sn, owner, lease) = (sn.clone(), owner.clone(), lease.clone());
+        // The writer's batch transaction is IMMEDIATE: this read-check-write is atomic.
+        self.db
+            .write(move |tx| {
+                let now = now_secs();
+                let row = tx
+                    .query_row(
+                        "SELECT owner, certificate_id, last_seen, lease, lease_until
+                         FROM devices WHERE sn = ?1",
+                        params![sn.as_str()],
+                        |r| {
+                            Ok((
+                                r.get::<_, Option<String>>(0)?,
+                                r.get::<_, Option<String>>(1)?,
+                                r.get::<_, Option<i64>>(2)?,
+                                r.get::<_, Option<String>>(3)?,
+                                r.get::<_, Option<i64>>(4)?,
+                            ))
+                        },
+                    )
+                    .optional()
+                    .map_err(db_err)?;
+                let Some((cur_owner, cert, last_seen, cur_lease, lease_until)) = row else {
+                    return Ok(Err(StoreError::UnknownSerial));
+                };
+                let until = cur_lease
+                    .and(lease_until)
+                    .map(|u| u64::try_from(u).unwrap_or(0));
+                if let Some(refusal) =
+                    lease_refusal(cur_owner.as_deref(), until, &owner, now as u64)
+                {
+                    return Ok(Err(refusal));
+                }
+                tx.execute(
+                    "UPDATE devices SET owner = ?2, lease = ?3, lease_until = ?4 WHERE sn = ?1",
+                    params![sn.as_str(), owner.0, lease.0, now + lease_secs as i64],
+                )
+                .map_err(db_err)?;
+                Ok(Ok(DeviceRecord {
+                    sn: sn.clone(),
+                    owner: Some(owner.clone()),
+                    certificate_id: cert.map(CertificateId),
+                    last_seen: ts(last_seen),
+                }))
+            })
+            .await?
     }
 
     async fn finish_provisioning(
@@ -196,16 +200,19 @@ impl DeviceStore for SqliteStore {
         lease: &LeaseToken,
         certificate: &CertificateId,
     ) -> Result<(), StoreError> {
+        let (sn, lease, certificate) = (sn.clone(), lease.clone(), certificate.clone());
         // A new certificate has not said hello yet: last_seen restarts with it.
         let n = self
             .db
-            .conn()
-            .execute(
-                "UPDATE devices SET certificate_id = ?3, lease = NULL, lease_until = NULL,
-                 last_seen = NULL WHERE sn = ?1 AND lease = ?2",
-                params![sn.as_str(), lease.0, certificate.0],
-            )
-            .map_err(db_err)?;
+            .write(move |tx| {
+                tx.execute(
+                    "UPDATE devices SET certificate_id = ?3, lease = NULL, lease_until = NULL,
+                     last_seen = NULL WHERE sn = ?1 AND lease = ?2",
+                    params![sn.as_str(), lease.0, certificate.0],
+                )
+                .map_err(db_err)
+            })
+            .await?;
         if n == 1 {
             Ok(())
         } else {
@@ -218,13 +225,17 @@ impl DeviceStore for SqliteStore {
         sn: &Serial,
         lease: &LeaseToken,
     ) -> Result<(), BackendError> {
+        let (sn, lease) = (sn.clone(), lease.clone());
         self.db
-            .conn()
-            .execute(
-                "UPDATE devices SET lease = NULL, lease_until = NULL WHERE sn = ?1 AND lease = ?2",
-                params![sn.as_str(), lease.0],
-            )
-            .map_err(db_err)?;
+            .write(move |tx| {
+                tx.execute(
+                    "UPDATE devices SET lease = NULL, lease_until = NULL
+                     WHERE sn = ?1 AND lease = ?2",
+                    params![sn.as_str(), lease.0],
+                )
+                .map_err(db_err)
+            })
+            .await?;
         Ok(())
     }
 }

@@ -2,6 +2,7 @@
 //! an HTTPS client trusting its CA, and an MQTT device client with mutual TLS.
 #![allow(dead_code)]
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -39,6 +40,15 @@ impl Server {
     }
 
     /// As [`Server::start`], with extra `serve` arguments (limits, timers).
+    /// A server for load tests: the per-IP and per-account rate limits (tested by abuse.rs)
+    /// out of the way of one client's thousands of requests.
+    pub fn start_unthrottled(dir: &Path) -> Server {
+        Self::start_with(
+            dir,
+            &["--rate-per-ip", "1000000", "--rate-per-account", "1000000"],
+        )
+    }
+
     pub fn start_with(dir: &Path, extra: &[&str]) -> Server {
         require_mosquitto();
         let mut child = Command::new(BIN)
@@ -268,4 +278,46 @@ pub async fn wait_for(events: &mut EventLoop, mut pred: impl FnMut(&Packet) -> b
             return p;
         }
     }
+}
+
+/// Serial numbers (hex, lower case) listed by `DIR/crl.pem`.
+pub fn crl_serials(dir: &std::path::Path) -> BTreeSet<String> {
+    let pem = std::fs::read(dir.join("crl.pem")).expect("crl.pem exists");
+    let (_, pem) = x509_parser::pem::parse_x509_pem(&pem).expect("crl.pem is PEM");
+    let (_, crl) = x509_parser::parse_x509_crl(&pem.contents).expect("crl.pem is a CRL");
+    crl.iter_revoked_certificates()
+        .map(|r| {
+            r.raw_serial()
+                .iter()
+                .skip_while(|b| **b == 0)
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        })
+        .collect()
+}
+
+/// (sn, serial hex, status) of every certificate in the store.
+pub fn certificates(dir: &std::path::Path) -> Vec<(String, String, String)> {
+    let conn = rusqlite::Connection::open_with_flags(
+        dir.join("provisiond.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let mut stmt = conn
+        .prepare("SELECT sn, serial_hex, status FROM certificates")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+pub fn serial_hex_of(pem: &str) -> String {
+    let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).unwrap();
+    let (_, cert) = x509_parser::parse_x509_certificate(&pem.contents).unwrap();
+    cert.raw_serial()
+        .iter()
+        .skip_while(|b| **b == 0)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -131,7 +131,11 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
             now_ms,
         );
         match outcome {
-            SessionOutcome::Reply { body, established } => {
+            SessionOutcome::Reply {
+                body,
+                cookie,
+                established,
+            } => {
                 if established {
                     // Best effort: a flash error leaves the count high, which only errs
                     // towards a lock-out.
@@ -139,7 +143,7 @@ impl<R: Radio, F: Flash, M: MqttConnector, E: Entropy> Device<R, F, M, E> {
                     self.events.push_back(Event::SessionEstablished);
                 }
                 Response {
-                    set_cookie: self.gate.cookie(),
+                    set_cookie: Some(cookie),
                     ..Response::ok(body)
                 }
             }

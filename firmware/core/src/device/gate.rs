@@ -9,6 +9,10 @@ use protocol::security::device::{DeviceError, DeviceSecurity, DeviceSession};
 pub(super) struct Gate {
     session: DeviceSession,
     cookie: Option<u32>,
+    /// A newer client's handshake while `session` is established: it replaces `session`
+    /// only once its proof of possession succeeded, so starting a handshake (without the
+    /// PoP) cannot end the running client's session.
+    pending: Option<(u32, DeviceSession)>,
     failures: u32,
     locked_until: Option<u64>,
     max_failures: u32,
@@ -17,8 +21,13 @@ pub(super) struct Gate {
 
 /// Outcome of a `prov-session` request as the gate sees it.
 pub(super) enum SessionOutcome {
-    /// Respond with this body; `established` when the handshake just completed.
-    Reply { body: Vec<u8>, established: bool },
+    /// Respond with this body and this client's session cookie; `established` when the
+    /// handshake just completed.
+    Reply {
+        body: Vec<u8>,
+        cookie: u32,
+        established: bool,
+    },
     /// The proof was wrong; respond with `body`; `locked_until` if this locked the device.
     Rejected {
         body: Vec<u8>,
@@ -36,6 +45,7 @@ impl Gate {
         Self {
             session: DeviceSession::new(security),
             cookie: None,
+            pending: None,
             failures: 0,
             locked_until: None,
             max_failures,
@@ -68,11 +78,7 @@ impl Gate {
     pub(super) fn drop_session(&mut self) {
         self.session.reset();
         self.cookie = None;
-    }
-
-    /// The cookie of the current session owner.
-    pub(super) fn cookie(&self) -> Option<u32> {
-        self.cookie
+        self.pending = None;
     }
 
     /// Whether `cookie` owns an established session.
@@ -85,8 +91,9 @@ impl Gate {
     }
 
     /// Handles a `prov-session` body from the client holding `cookie`; `new_cookie` is used
-    /// if this client is not the current owner (a new client replaces the old session, as
-    /// ESP-IDF's HTTP transport does).
+    /// if this client is neither the current owner nor the pending one. A new client replaces
+    /// a session that is not established at once (as ESP-IDF's HTTP transport does); an
+    /// established one only when the new client's handshake proved the PoP.
     pub(super) fn handle(
         &mut self,
         cookie: Option<u32>,
@@ -100,31 +107,68 @@ impl Gate {
         if let Some(until) = self.locked_until {
             return SessionOutcome::Locked(until);
         }
-        let same_owner = cookie.is_some() && cookie == self.cookie;
-        if !same_owner {
-            // A request from a new client: try it on a fresh session, keep the old one if
-            // the request is rubbish (so a stray request cannot kick out the real client).
-            let mut fresh = DeviceSession::new(self.session.security().clone());
-            return match fresh.handle(body, rng) {
+        if let (Some(c), Some(owner)) = (cookie, self.cookie)
+            && c == owner
+        {
+            return match self.session.handle(body, rng) {
                 Ok(resp) => {
-                    let established = fresh.is_established();
-                    self.session = fresh;
-                    self.cookie = Some(new_cookie);
+                    let established = self.session.is_established();
                     self.note_success(established);
                     SessionOutcome::Reply {
                         body: resp,
+                        cookie: owner,
                         established,
                     }
                 }
                 Err(e) => self.note_error(e, now_ms),
             };
         }
-        match self.session.handle(body, rng) {
+        if let (Some(c), Some((pending_cookie, _))) = (cookie, &self.pending)
+            && c == *pending_cookie
+        {
+            let (pending_cookie, mut pending) = self.pending.take().expect("checked above");
+            return match pending.handle(body, rng) {
+                Ok(resp) => {
+                    let established = pending.is_established();
+                    if established {
+                        self.session = pending;
+                        self.cookie = Some(pending_cookie);
+                    } else {
+                        self.pending = Some((pending_cookie, pending));
+                    }
+                    self.note_success(established);
+                    SessionOutcome::Reply {
+                        body: resp,
+                        cookie: pending_cookie,
+                        established,
+                    }
+                }
+                Err(e) => {
+                    // A wrong proof ends the pending handshake; a refused request leaves it.
+                    if !matches!(e, DeviceError::AuthFailed { .. }) {
+                        self.pending = Some((pending_cookie, pending));
+                    }
+                    self.note_error(e, now_ms)
+                }
+            };
+        }
+        // A request from a new client: try it on a fresh session, keep the old one if the
+        // request is rubbish (so a stray request cannot kick out the real client).
+        let mut fresh = DeviceSession::new(self.session.security().clone());
+        match fresh.handle(body, rng) {
             Ok(resp) => {
-                let established = self.session.is_established();
+                let established = fresh.is_established();
+                if self.session.is_established() && !established {
+                    self.pending = Some((new_cookie, fresh));
+                } else {
+                    self.session = fresh;
+                    self.cookie = Some(new_cookie);
+                    self.pending = None;
+                }
                 self.note_success(established);
                 SessionOutcome::Reply {
                     body: resp,
+                    cookie: new_cookie,
                     established,
                 }
             }
@@ -148,6 +192,7 @@ impl Gate {
                     self.locked_until = Some(until);
                     self.session.reset();
                     self.cookie = None;
+                    self.pending = None;
                     Some(until)
                 } else {
                     None

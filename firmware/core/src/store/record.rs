@@ -89,7 +89,9 @@ fn put(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
 impl Credentials {
     /// Encodes the credentials; the buffer holds secrets and is wiped on drop.
     pub fn encode(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = Zeroizing::new(Vec::new());
+        // Sized up front: a growing buffer would double past 16 KiB for an 8 KB chain, and
+        // on a microcontroller that is a quarter of the heap.
+        let mut out = Zeroizing::new(Vec::with_capacity(self.encoded_len()));
         put(&mut out, tag::SSID, &self.wifi.ssid);
         put(&mut out, tag::PASSPHRASE, &self.wifi.passphrase);
         if let Some(bssid) = &self.wifi.bssid {
@@ -111,6 +113,24 @@ impl Credentials {
             }
         }
         out
+    }
+
+    fn encoded_len(&self) -> usize {
+        let field = |n: usize| 5 + n;
+        let mut n = field(self.wifi.ssid.len()) + field(self.wifi.passphrase.len()) + field(1);
+        n += self.wifi.bssid.map_or(0, |b| field(b.len()));
+        if let Some(iot) = &self.iot {
+            n += match &iot.key {
+                DeviceKey::P256(k) => field(k.len()),
+                DeviceKey::Pem(p) => field(p.len()),
+            };
+            n += field(iot.cert_chain_pem.len());
+            if let Some(m) = &iot.mqtt {
+                n += field(m.host.len()) + field(2) + field(m.client_id.len());
+                n += field(m.topic_prefix.len()) + field(m.server_ca_pem.len());
+            }
+        }
+        n
     }
 
     /// Decodes what [`Credentials::encode`] wrote; anything else is an error.

@@ -151,28 +151,50 @@ impl<F: Flash> CredentialStore<F> {
             Some((slot, seq)) => (1 - slot, seq.wrapping_add(1).max(1)),
             None => (0, 1),
         };
-        let mut record = Zeroizing::new(Vec::with_capacity(HEADER + payload.len() + DIGEST));
-        record.extend_from_slice(&MAGIC);
-        record.extend_from_slice(&[FORMAT, 0, 0, 0]);
-        record.extend_from_slice(&seq.to_le_bytes());
-        record.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-        record.extend_from_slice(&payload);
-        let digest = Sha256::digest(&record[..]);
-        record.extend_from_slice(&digest);
+        // Header, payload and digest go out as three writes of the payload's one buffer, and
+        // are checked by reading back in small pieces: no second copy of the record in RAM.
+        let mut header = [0u8; HEADER];
+        header[..4].copy_from_slice(&MAGIC);
+        header[4] = FORMAT;
+        header[8..12].copy_from_slice(&seq.to_le_bytes());
+        header[12..16].copy_from_slice(&(payload.len() as u32).to_le_bytes());
+        let mut h = Sha256::new();
+        h.update(header);
+        h.update(&payload[..]);
+        let digest = h.finalize();
 
         let first = self.layout.first_sector + target * self.layout.sectors_per_slot;
         for sector in first..first + self.layout.sectors_per_slot {
             self.flash.erase(sector)?;
         }
         let offset = self.slot_offset(target);
-        self.flash.write(offset, &record)?;
-        match self.read_slot(target) {
-            Some((s, ref p)) if s == seq && p[..] == payload[..] => {
-                self.newest = Some((target, seq));
-                Ok(())
-            }
-            _ => Err(StoreError::Verify),
+        let parts: [&[u8]; 3] = [&header, &payload, &digest];
+        let mut at = offset;
+        for part in parts {
+            self.flash.write(at, part)?;
+            at += part.len();
         }
+        if self.reads_back(offset, &parts) {
+            self.newest = Some((target, seq));
+            Ok(())
+        } else {
+            Err(StoreError::Verify)
+        }
+    }
+
+    /// Whether the flash at `offset` holds exactly `parts`, one after the other.
+    fn reads_back(&mut self, mut offset: usize, parts: &[&[u8]]) -> bool {
+        let mut buf = Zeroizing::new([0u8; 256]);
+        for part in parts {
+            for piece in part.chunks(buf.len()) {
+                let got = &mut buf[..piece.len()];
+                if self.flash.read(offset, got).is_err() || got != piece {
+                    return false;
+                }
+                offset += piece.len();
+            }
+        }
+        true
     }
 
     /// The sector after the two slots counts wrong proofs of possession, one programmed byte

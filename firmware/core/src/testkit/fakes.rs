@@ -1,9 +1,6 @@
-//! Deterministic stand-ins for entropy and the MQTT connection, for in-memory tests.
+//! Deterministic entropy for in-memory tests.
 
-use std::string::String;
-use std::vec::Vec;
-
-use crate::hal::{Entropy, MqttConnect, MqttConnector, MqttState};
+use crate::hal::Entropy;
 
 /// SplitMix64: reproducible "randomness" for tests. Never use it for real keys.
 #[derive(Clone, Debug)]
@@ -41,39 +38,3 @@ impl rand_core::TryRng for TestEntropy {
 }
 
 impl rand_core::TryCryptoRng for TestEntropy {}
-
-/// An MQTT connector that connects instantly (or fails, if told to) and records publishes.
-#[derive(Debug, Default)]
-pub struct RecordingMqtt {
-    /// Every connect request, in order.
-    pub connects: Vec<MqttConnect>,
-    /// Every publish: (topic, payload).
-    pub published: Vec<(String, Vec<u8>)>,
-    /// When set, connections fail with this reason.
-    pub fail_with: Option<String>,
-    state: Option<MqttState>,
-}
-
-impl MqttConnector for RecordingMqtt {
-    fn connect(&mut self, params: &MqttConnect) {
-        self.connects.push(params.clone());
-        self.state = Some(match &self.fail_with {
-            Some(r) => MqttState::Failed(r.clone()),
-            None => MqttState::Connected,
-        });
-    }
-    fn state(&mut self) -> MqttState {
-        self.state.clone().unwrap_or(MqttState::Idle)
-    }
-    fn publish(&mut self, topic: &str, payload: &[u8]) -> bool {
-        if self.state == Some(MqttState::Connected) {
-            self.published.push((String::from(topic), payload.to_vec()));
-            true
-        } else {
-            false
-        }
-    }
-    fn disconnect(&mut self) {
-        self.state = None;
-    }
-}

@@ -4,5 +4,6 @@
 mod client;
 mod fakes;
 
+pub use crate::sim_mqtt::RecordingMqtt;
 pub use client::{ClientFailure, ProvClient, Transport, TransportReply};
-pub use fakes::{RecordingMqtt, TestEntropy};
+pub use fakes::TestEntropy;

@@ -5,10 +5,13 @@
 //! wrong passphrase; and a device that downgrades to security 1 when 2 is expected.
 //!
 //! The device needs the venv of scripts/setup.sh (`IOTP_VENV`); without it these tests fail.
+//! Its request log is in each test's run directory.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
+
+use e2e::RunDir;
+use e2e::espdev::EspDev;
 
 use provisioner::ErrorCode;
 use provisioner::app::{Provisioner, Target, WifiPlan};
@@ -22,85 +25,28 @@ const POP: &str = "espdev-pop-7731";
 const HOME: &str = "HomeNet";
 const PASSPHRASE: &str = "home-pass-5521";
 
-fn python() -> String {
-    let venv =
-        std::env::var("IOTP_VENV").unwrap_or_else(|_| "/var/cache/iot-provisioner/venv".into());
-    let py = format!("{venv}/bin/python");
-    let ok = Command::new(&py)
-        .args(["-c", "import rmaker_tools.rmaker_prov, cryptography"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok,
-        "esp-rainmaker-cli is needed in {venv}: run scripts/setup.sh (or set IOTP_VENV)"
-    );
-    py
+fn networks() -> serde_json::Value {
+    serde_json::json!([
+        {"ssid": "Neighbour", "passphrase": "not-yours-1", "channel": 11, "rssi": -80},
+        {"ssid": HOME, "passphrase": PASSPHRASE, "channel": 6, "rssi": -42},
+        {"ssid": "Cafe", "passphrase": "", "channel": 1, "rssi": -67},
+    ])
 }
 
-/// A running Python device; killed on drop.
-struct EspDev {
-    child: Child,
-    url: String,
-    log: Arc<Mutex<Vec<String>>>,
+/// A stock device at security `sec`, its log under the run directory.
+fn espdev(run: &RunDir, sec: u32) -> EspDev {
+    EspDev::start(run, &format!("sec{sec}"), sec, POP, &networks())
 }
 
-impl EspDev {
-    fn start(sec: u32) -> Self {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/espdev/espdev.py");
-        let networks = serde_json::json!([
-            {"ssid": "Neighbour", "passphrase": "not-yours-1", "channel": 11, "rssi": -80},
-            {"ssid": HOME, "passphrase": PASSPHRASE, "channel": 6, "rssi": -42},
-            {"ssid": "Cafe", "passphrase": "", "channel": 1, "rssi": -67},
-        ]);
-        let mut child = Command::new(python())
-            .args([script, "--sec", &sec.to_string()])
-            .env("ESPDEV_POP", POP)
-            .env("ESPDEV_NETWORKS", networks.to_string())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start espdev.py");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next().expect("espdev prints its address").unwrap();
-        let addr = first
-            .strip_prefix("listening ")
-            .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-            .to_owned();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for l in lines.map_while(Result::ok) {
-                sink.lock().unwrap().push(l);
-            }
-        });
-        Self {
-            child,
-            url: format!("http://{addr}"),
-            log,
-        }
-    }
-
-    /// Request lines (`<endpoint> <status>`) and refusals the device logged so far.
-    fn requests(&self) -> Vec<String> {
-        self.log.lock().unwrap().clone()
-    }
-
-    fn target(&self, security: Option<u32>) -> Target {
-        Target {
-            url: self.url.clone(),
-            link: LinkMode::Direct,
-            softap: "PROV_ESP1".into(),
-            softap_password: None,
-            pop: POP.into(),
-            allow_sec0: false,
-            security,
-        }
-    }
-}
-
-impl Drop for EspDev {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+fn target(dev: &EspDev, security: Option<u32>) -> Target {
+    Target {
+        url: dev.url.clone(),
+        link: LinkMode::Direct,
+        softap: "PROV_ESP1".into(),
+        softap_password: None,
+        pop: POP.into(),
+        allow_sec0: false,
+        security,
     }
 }
 
@@ -115,8 +61,9 @@ fn pop() -> Pop {
 /// The core's session at each level: handshake, scan, set config, apply, status.
 #[tokio::test]
 async fn the_core_session_provisions_a_stock_device_at_sec1_and_sec2() {
+    let run = RunDir::new();
     for sec in [1, 2] {
-        let dev = EspDev::start(sec);
+        let dev = espdev(&run, sec);
         let mut s = DeviceSession::open(&dev.url, &pop(), policy(sec))
             .await
             .unwrap_or_else(|e| panic!("sec{sec}: {e:?}"));
@@ -159,19 +106,19 @@ async fn the_core_session_provisions_a_stock_device_at_sec1_and_sec2() {
 /// A wrong PoP fails the handshake at both levels as `wrong_pop`.
 #[tokio::test]
 async fn a_wrong_pop_is_named_at_sec1_and_sec2() {
+    let run = RunDir::new();
     for sec in [1, 2] {
-        let dev = EspDev::start(sec);
+        let dev = espdev(&run, sec);
         let e = DeviceSession::open(&dev.url, &Pop::parse("not-the-code").unwrap(), policy(sec))
             .await
             .err()
             .unwrap();
         assert_eq!(e.code, ErrorCode::WrongPop, "sec{sec}: {e:?}");
+        let refused = |lines: &[String]| lines.iter().any(|l| l.contains("client proof mismatch"));
+        let lines = dev.requests_until(refused);
         assert!(
-            dev.requests()
-                .iter()
-                .any(|l| l.contains("client proof mismatch")),
-            "the device itself refused the proof: {:?}",
-            dev.requests()
+            refused(&lines),
+            "the device itself refused the proof: {lines:?}"
         );
     }
 }
@@ -192,13 +139,14 @@ async fn provisioner() -> (Provisioner, tempfile::TempDir) {
 /// app shows.
 #[tokio::test]
 async fn the_wifi_only_flow_joins_a_stock_device_at_sec1_and_sec2() {
+    let run = RunDir::new();
     let (p, _dir) = provisioner().await;
     for sec in [1, 2] {
-        let dev = EspDev::start(sec);
+        let dev = espdev(&run, sec);
         let events = Mutex::new(Vec::new());
         let sink = |e: ProgressEvent| events.lock().unwrap().push(e);
         let plan = WifiPlan {
-            target: dev.target(Some(sec)),
+            target: target(&dev, Some(sec)),
             ssid: HOME.into(),
             passphrase: PASSPHRASE.into(),
         };
@@ -242,11 +190,12 @@ async fn the_wifi_only_flow_joins_a_stock_device_at_sec1_and_sec2() {
 /// provisions the same device with no reset.
 #[tokio::test]
 async fn a_wrong_passphrase_is_the_devices_reason_and_a_retry_works() {
+    let run = RunDir::new();
     let (p, _dir) = provisioner().await;
-    let dev = EspDev::start(2);
+    let dev = espdev(&run, 2);
     let quiet = |_: ProgressEvent| {};
     let mut plan = WifiPlan {
-        target: dev.target(None),
+        target: target(&dev, None),
         ssid: HOME.into(),
         passphrase: "wrong-pass-000".into(),
     };
@@ -265,7 +214,8 @@ async fn a_wrong_passphrase_is_the_devices_reason_and_a_retry_works() {
 /// before any handshake; only an explicit choice of security 1 goes on.
 #[tokio::test]
 async fn a_device_that_downgrades_to_sec1_is_refused_in_the_core() {
-    let dev = EspDev::start(1);
+    let run = RunDir::new();
+    let dev = espdev(&run, 1);
     let e = DeviceSession::open(&dev.url, &pop(), SecurityPolicy::default())
         .await
         .err()
@@ -278,7 +228,7 @@ async fn a_device_that_downgrades_to_sec1_is_refused_in_the_core() {
         e.message
     );
     assert_eq!(
-        dev.requests(),
+        dev.requests_at_least(1),
         ["proto-ver 200"],
         "no handshake was started"
     );
@@ -286,7 +236,7 @@ async fn a_device_that_downgrades_to_sec1_is_refused_in_the_core() {
     let (p, _dir) = provisioner().await;
     let quiet = |_: ProgressEvent| {};
     let plan = |security| WifiPlan {
-        target: dev.target(security),
+        target: target(&dev, security),
         ssid: HOME.into(),
         passphrase: PASSPHRASE.into(),
     };
@@ -306,7 +256,7 @@ async fn a_device_that_downgrades_to_sec1_is_refused_in_the_core() {
 /// The real `provision` binary, with its own home directory.
 fn cli(args: &[&str], envs: &[(&str, &str)]) -> (bool, String, String) {
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_provision"));
+    let mut cmd = Command::new(e2e::bin("provision"));
     cmd.arg("--home").arg(home.path()).args(args);
     cmd.env_remove("IOTP_QR").env_remove("IOTP_EMAIL");
     for (k, v) in envs {
@@ -349,7 +299,8 @@ const SECRETS: [(&str, &str); 2] = [("IOTP_POP", POP), ("IOTP_WIFI_PASSPHRASE", 
 /// with a warning.
 #[test]
 fn the_cli_provisions_a_stock_device_wifi_only_at_sec2_and_sec1() {
-    let dev = EspDev::start(2);
+    let run = RunDir::new();
+    let dev = espdev(&run, 2);
     let (ok, out, err) = cli(&wifi_args(&dev, &[]), &SECRETS);
     assert!(ok, "{out}\n{err}");
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
@@ -358,7 +309,7 @@ fn the_cli_provisions_a_stock_device_wifi_only_at_sec2_and_sec1() {
     assert_eq!(v["joined"]["device_reported"]["ip"], "192.168.1.77");
     assert!(!err.contains("warning"), "{err}");
 
-    let dev = EspDev::start(1);
+    let dev = espdev(&run, 1);
     let (ok, out, err) = cli(&wifi_args(&dev, &["--security", "1"]), &SECRETS);
     assert!(ok, "{out}\n{err}");
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
@@ -370,7 +321,8 @@ fn the_cli_provisions_a_stock_device_wifi_only_at_sec2_and_sec1() {
 /// label) is an explicit choice, and so is `--security`.
 #[test]
 fn the_cli_refuses_a_device_that_downgrades_unless_told_so() {
-    let dev = EspDev::start(1);
+    let run = RunDir::new();
+    let dev = espdev(&run, 1);
     let (ok, out, _) = cli(&wifi_args(&dev, &[]), &SECRETS);
     assert!(!ok);
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
