@@ -5,7 +5,9 @@
 // Chinese. Every axe rule runs, color-contrast included, on the drawn page; any violation fails.
 // Then one run through the whole wizard with the keyboard alone (Tab, Enter, Escape as WebDriver
 // key actions), from signed out to the device online, each focused control showing its ring.
-// With SCREENSHOT_DIR set, each state is also saved as <state>-<lang>-<theme>.png.
+// With SCREENSHOT_DIR set, each state is also saved as <state>-<lang>-<theme>.png: the app's
+// window as the X server shows it (xshot.mjs; WebDriver's own screenshot does not answer after
+// the first page here); scripts/screenshots.sh copies the wizard's pages to docs/screenshots/.
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -79,7 +81,10 @@ async function check(name, lang) {
 }
 
 async function setLanguage(lang) {
-  await app.exec("localStorage.setItem('iotp-language', arguments[0]); setTimeout(() => location.reload(), 0);", [lang]);
+  // WebDriver's own reload, which waits for the page: a script's location.reload() under
+  // polling scripts leaves WebKitWebDriver's later screenshots unanswered.
+  await app.exec("localStorage.setItem('iotp-language', arguments[0]);", [lang]);
+  await app.cmd("POST", "/refresh", {});
   const end = Date.now() + 30000;
   for (;;) {
     await sleep(300);
