@@ -9,6 +9,8 @@
 #     wrong Wi-Fi passphrase fixed on page 2 and a wrong PoP fixed on page 3, each ending online;
 #     then the app is killed (SIGKILL) after the device applied its settings, started again,
 #     signed in, and finishes the run from page 3's "Check it came online" banner.
+#     Then ui/e2e/a11y.test.mjs: axe-core on every page and state in both themes and languages,
+#     and the whole wizard by keyboard alone.
 #  3b. GUI end-to-end over the SoftAP link, in a network namespace (root): NetworkManager from
 #     python-dbusmock, the device-sim at 192.168.4.1:80; page 2's scan joins the device's network
 #     and comes back; page 3's run is on the device's network when the window gets a close
@@ -84,6 +86,14 @@ fi
 log "GUI end-to-end tests"
 if ! (cd ui && node --test --test-concurrency=1 --test-reporter=spec e2e/wizard.test.mjs); then
   log "GUI tests failed; tauri-driver log:"; tail -n 40 "$WORK/tauri-driver.log" >&2
+  exit 1
+fi
+# Accessibility in the real window: axe-core on every page and state, light and dark, en and
+# zh-CN, color-contrast on the drawn pixels; then the whole wizard by keyboard alone. The app
+# starts on the same profile with a preset for this test's provisiond, signed out (no keyring).
+log "GUI accessibility: axe-core on every page and state, keyboard-only walk"
+if ! (cd ui && env -u SCREENSHOT_DIR node --test --test-concurrency=1 --test-reporter=spec e2e/a11y.test.mjs); then
+  log "GUI accessibility tests failed; tauri-driver log:"; tail -n 40 "$WORK/tauri-driver.log" >&2
   exit 1
 fi
 

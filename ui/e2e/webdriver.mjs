@@ -88,7 +88,8 @@ export class Session {
   async type(css, text) {
     const id = await this.find(css);
     await this.cmd("POST", `/element/${id}/clear`, {});
-    await this.cmd("POST", `/element/${id}/value`, { text });
+    // WebKitWebDriver refuses an empty "send keys": clearing is all an empty value needs.
+    if (text !== "") await this.cmd("POST", `/element/${id}/value`, { text });
   }
 
   async text(css) {
@@ -125,6 +126,22 @@ export class Session {
 
   async exec(script, args = []) {
     return this.cmd("POST", "/execute/sync", { script, args });
+  }
+
+  /** Runs `script` as an async function body; it ends by calling its last argument. */
+  async execAsync(script, args = []) {
+    return this.cmd("POST", "/execute/async", { script, args });
+  }
+
+  /** Presses `key` with `modifier` held (e.g. Control + "a"), as one chord. */
+  async chord(modifier, key) {
+    const actions = [
+      { type: "keyDown", value: modifier },
+      { type: "keyDown", value: key },
+      { type: "keyUp", value: key },
+      { type: "keyUp", value: modifier },
+    ];
+    await this.cmd("POST", "/actions", { actions: [{ type: "key", id: "kb", actions }] });
   }
 
   /** Presses keys on the focused element (e.g. "\uE004" is Tab). */

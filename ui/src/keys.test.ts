@@ -19,7 +19,7 @@ const key = (target: EventTarget, k: string) => target.dispatchEvent(new Keyboar
 
 beforeEach(() => {
   document.body.innerHTML = '<main id="app"></main>';
-  Object.assign(state, { who: null, serial: "", cert: null, notice: null, certMode: "device_csr" });
+  Object.assign(state, { who: null, serial: "", cert: null, checked: null, notice: null, certMode: "device_csr" });
   register("signin", signInPage);
   register("confirm", confirmPage);
   register("cert", certPage);
@@ -39,6 +39,18 @@ describe("keyboard", () => {
     key(input, "Enter");
     await flush();
     expect(document.querySelector('[data-role="cert-result"]')!.textContent).toMatch(/^SN-0001 is registered/);
+  });
+
+  it("back on page 1 after a check, Next stays open and the check's answer is shown", async () => {
+    start(document.getElementById("app")!, "cert");
+    const input = document.querySelector('input[name="serial"]') as HTMLInputElement;
+    input.value = "SN-0002";
+    key(input, "Enter");
+    await flush();
+    start(document.getElementById("app")!, "cert");
+    const next = document.querySelector('[data-nav="next"]') as HTMLButtonElement;
+    expect(next.disabled).toBe(false);
+    expect(document.querySelector('[data-role="cert-result"]')!.textContent).toMatch(/^SN-0002 is registered/);
   });
 
   it("every page's heading takes the focus when drawn", () => {

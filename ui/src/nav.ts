@@ -81,6 +81,7 @@ function frame(page: Page, body: HTMLElement): HTMLElement {
               onclick: async () => {
                 await commands.signOut().catch(() => null);
                 state.who = null;
+                state.checked = null;
                 go("signin");
               },
             },

@@ -13,6 +13,9 @@ export interface WizardState {
   serial: string;
   certMode: CertMode;
   cert: CertView | null;
+  /** The serial the service last confirmed on page 1, with what it said: coming back to
+   * page 1 shows it again and keeps "Next" open without a second check. */
+  checked: { serial: string; text: string } | null;
   ssid: string;
   secured: boolean;
   passphrase: string;
@@ -40,6 +43,7 @@ export const state: WizardState = {
   serial: "",
   certMode: "device_csr",
   cert: null,
+  checked: null,
   ssid: "",
   secured: true,
   passphrase: "",

@@ -87,6 +87,7 @@ export function certPage(): HTMLElement {
       const text = c.certificate_id
         ? t(deviceKey ? "cert-ok-replacing-device-key" : "cert-ok-replacing-cloud-key", args)
         : t(deviceKey ? "cert-ok-device-key" : "cert-ok-cloud-key", args);
+      state.checked = { serial: c.serial, text };
       result.append(banner("ok", text));
       showCert();
       next.disabled = false;
@@ -96,8 +97,10 @@ export function certPage(): HTMLElement {
     }
   });
   next.addEventListener("click", () => go("wifi"));
+  const again = state.checked !== null && state.checked.serial === state.serial;
+  if (again) result.append(banner("ok", state.checked!.text));
   if (hasCert) showCert();
-  if (state.serial && hasCert) {
+  if (state.serial && (hasCert || again)) {
     checked = state.serial;
     next.disabled = false;
   }

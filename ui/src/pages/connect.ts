@@ -205,6 +205,7 @@ export function connectPage(): HTMLElement {
 function another(): void {
   state.serial = "";
   state.cert = null;
+  state.checked = null;
   state.softap = "";
   state.pop = "";
   state.popAccepted = "";
