@@ -2,7 +2,7 @@
 # Espressif's own provisioning client against our device (issue 10, part 1): the esp_prov
 # functions of PyPI's esp-rainmaker-cli (pinned in scripts/ci/requirements.txt) provision the
 # real device-sim over HTTP on loopback at security 0, 1 and 2 (sec2 from a username + password
-# salt/verifier and from the PoP), report a wrong passphrase as AuthError, reset over prov-ctrl,
+# salt/verifier and from the PoP), report a wrong passphrase as AuthError, reset and re-provision over prov-ctrl,
 # and get ESP-IDF's answers for an unknown endpoint (tests/interop, pytest).
 # Fails, never skips: a missing venv package, a missing binary or any skipped test is a failure.
 set -euo pipefail

@@ -26,6 +26,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         device::scan_networks,
         device::window_left,
         device::provision,
+        device::provision_wifi,
         device::interrupted_run,
         device::resume_run,
     ])

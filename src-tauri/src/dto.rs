@@ -118,6 +118,31 @@ pub struct ProvisionRequest {
     pub pop: String,
 }
 
+/// What page 3 sends for a Wi-Fi-only run (a stock device without our certificate endpoint).
+/// Passphrase and PoP are secrets: memory only.
+#[derive(Debug, Clone, Deserialize, Type)]
+pub struct WifiRequest {
+    pub ssid: String,
+    pub passphrase: String,
+    pub softap: String,
+    pub pop: String,
+}
+
+/// The end of a successful Wi-Fi-only run.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct WifiDone {
+    /// The device's access point name.
+    pub softap: String,
+    /// The network it joined.
+    pub ssid: String,
+    /// The address it reported on that network, when it reported one.
+    pub ip: Option<String>,
+    /// The session security used (0, 1 or 2).
+    pub sec_ver: u32,
+    /// The device also serves our certificate endpoint (then a full run gives it one).
+    pub has_iot_cred: bool,
+}
+
 /// The steps page 3 lists, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
 #[serde(rename_all = "snake_case")]

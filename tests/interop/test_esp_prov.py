@@ -142,6 +142,30 @@ def test_a_wrong_passphrase_is_reported_as_auth_error_and_a_reset_lets_the_right
     no_secrets_in(sim, "not the passphrase", HOME_PASS, POP, FACTORY_PASS)
 
 
+@pytest.mark.parametrize("level", ["sec1", "sec2"])
+def test_prov_ctrl_reprov_takes_a_provisioned_device_back_to_new_settings(start_sim, tmp_path, level):
+    """esp_prov's ctrl_reprov (ESP-IDF's wifi_prov_mgr_reset_sm_state_for_reprovision): a device
+    that joined one network goes back to provisioning in the same session and joins the next
+    one it is given."""
+    sim, sec_args = start_level(start_sim, tmp_path, level, "SN-ESP-REPROV")
+    tp, sec, _ = open_session(sim, sec_args)
+    assert esp_prov.send_wifi_config(tp, sec, HOME, HOME_PASS) is True
+    assert esp_prov.apply_wifi_config(tp, sec) is True
+    assert final_state(tp, sec)[-1] == "connected"
+    assert raw_status(tp, sec).connected.ssid == HOME.encode()
+
+    assert esp_prov.ctrl_reprov(tp, sec) is True
+    # Back to provisioning: the station link is dropped and nothing is staged.
+    assert raw_status(tp, sec).sta_state == proto.wifi_constants_pb2.Disconnected
+    assert esp_prov.send_wifi_config(tp, sec, "CoffeeShop", "") is True
+    assert esp_prov.apply_wifi_config(tp, sec) is True
+    assert final_state(tp, sec)[-1] == "connected"
+    status = raw_status(tp, sec)
+    assert status.sta_state == proto.wifi_constants_pb2.Connected
+    assert status.connected.ssid == b"CoffeeShop"
+    no_secrets_in(sim, HOME_PASS, POP, FACTORY_PASS)
+
+
 def test_an_unknown_network_is_reported_as_network_not_found(start_sim, tmp_path, capsys):
     sim, sec_args = start_level(start_sim, tmp_path, "sec2", "SN-ESP-NF")
     tp, sec, _ = open_session(sim, sec_args)

@@ -12,8 +12,9 @@ function need(name) {
 
 const children = [];
 
-/** Spawns a process and resolves with the first stdout line parsed as JSON. */
-function startJson(bin, args, what, env = {}) {
+/** Spawns a process and resolves with its first stdout line as `parse` reads it; the later
+ * lines are kept in `lines`. */
+function startJson(bin, args, what, env = {}, parse = JSON.parse) {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
     children.push(child);
@@ -21,14 +22,15 @@ function startJson(bin, args, what, env = {}) {
     child.on("error", (e) => reject(new Error(`${what}: ${e.message}`)));
     child.on("exit", (code) => reject(new Error(`${what} exited with ${code} before it was ready`)));
     const lines = createInterface({ input: child.stdout });
+    const later = [];
     lines.once("line", (line) => {
       clearTimeout(timer);
       try {
-        resolve({ child, ready: JSON.parse(line) });
+        resolve({ child, ready: parse(line), lines: later });
       } catch {
-        reject(new Error(`${what} ready line is not JSON: ${line}`));
+        reject(new Error(`${what} ready line is not what it should be: ${line}`));
       }
-      lines.on("line", () => {});
+      lines.on("line", (l) => later.push(l));
     });
   });
 }
@@ -62,6 +64,21 @@ export async function startSim(serial, pop, extra = [], listen = "127.0.0.1:0") 
   // The PoP goes through the environment, not the process list.
   const { child, ready } = await startJson(need("DEVICE_SIM_BIN"), ["--serial", serial, "--listen", listen, ...extra], `device-sim ${serial}`, { IOTP_DEVICE_POP: pop });
   return { child, ready };
+}
+
+/** The independent stock ESP-IDF device (tests/espdev/espdev.py, on Espressif's own Python
+ * modules from the test venv): Wi-Fi only, no `iot-cred`. `ready.listen` is its address;
+ * `lines` its request log (`<endpoint> <http status>`, no secrets). */
+export async function startEspDev(sec, pop, networks) {
+  const script = new URL("../../tests/espdev/espdev.py", import.meta.url).pathname;
+  const listening = (line) => {
+    const m = /^listening (\S+)$/.exec(line);
+    if (!m) throw new Error(line);
+    return { listen: m[1] };
+  };
+  // The PoP and the networks' passphrases go through the environment, not the process list.
+  const env = { ESPDEV_POP: pop, ESPDEV_NETWORKS: JSON.stringify(networks) };
+  return startJson(`${need("IOTP_VENV")}/bin/python`, [script, "--sec", String(sec)], "espdev.py", env, listening);
 }
 
 export function stopAll() {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Session } from "./webdriver.mjs";
-import { startCloud, startSim, stopAll } from "./stack.mjs";
+import { startCloud, startEspDev, startSim, stopAll } from "./stack.mjs";
 import * as flow from "./flow.mjs";
 import { WIFI } from "./flow.mjs";
 import { appPids, filesHolding, filesUnder, journalAt, journalPath, killHard } from "./proc.mjs";
@@ -222,6 +222,58 @@ describe("desktop app, end to end", () => {
     await app.click('[data-action="provision"]');
     await app.waitText('[data-role="outcome"]', /is online/, 120000);
     await deviceOnlineAtService(sims.wrongPop.serial);
+  });
+
+  it("a stock ESP-IDF device: the wizard says it takes Wi-Fi only and finishes with Wi-Fi only, from page 3 or from page 1", async () => {
+    // Not our firmware: Espressif's own provisioning (tests/espdev/espdev.py), security 2.
+    const pop = "stock-pop-0815";
+    const dev = await startEspDev(2, pop, [{ ssid: WIFI.ssid, passphrase: WIFI.passphrase, channel: 6, rssi: -40 }]);
+    const serial = "STOCK-0001";
+    cloud.addSerial(serial);
+    await useDevice(dev.ready.listen);
+    await certPage(serial);
+    await wifiPage(pop, WIFI.passphrase);
+    await connect();
+    const refused = await app.waitText('[data-role="outcome"]', /Wi-Fi settings only/, 120000);
+    assert.doesNotMatch(refused, /undefined|\{|\}|is online/);
+    assert.equal(await app.attr('[data-step="certificate"]', "data-state"), "failed");
+    assert.equal(await app.attr('[data-step="send_credentials"]', "data-state"), "pending");
+    await shot("page3-wifi-only-device");
+    await app.click('[data-action="finish-wifi-only"]');
+    await app.find('[data-page="connect"] [data-role="wifi-only"]');
+    assert.equal(await app.text('[data-action="provision"]'), "Send the Wi-Fi settings");
+    await app.click('[data-action="provision"]');
+    const done = await app.waitText('[data-role="outcome"]', /joined HomeWiFi/, 120000);
+    assert.match(done, /no certificate/);
+    assert.equal(await app.text('[data-role="outcome"] [data-fact="security"]'), "Security 2");
+    assert.match(await app.text('[data-role="outcome"] [data-fact="address"]'), /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/);
+    for (const step of ["join_device", "secure_session", "send_credentials", "apply", "device_joined_wifi", "host_restored"]) {
+      assert.equal(await app.attr(`[data-step="${step}"]`, "data-state"), "done", step);
+    }
+    assert.equal(await app.exec("return document.querySelectorAll('[data-step=\"certificate\"], [data-step=\"device_online\"]').length"), 0);
+    await shot("page3-wifi-only-done");
+    // The device was sent only Espressif's messages (page 3's window probe asks for `iot-cred`,
+    // which a stock device answers 404 as ESP-IDF does), and the service made no certificate.
+    const asked = dev.lines.join("\n");
+    assert.match(asked, /prov-config 200/);
+    assert.doesNotMatch(asked, /iot-cred 200/);
+    assert.ok(!cloud.device(serial)?.certificate_id, "the service holds no certificate for the stock device");
+
+    // From page 1, without a serial: "Set up Wi-Fi only", the device's network name and code.
+    await app.click('[data-action="another"]');
+    await app.find('[data-page="cert"]');
+    await app.click('[data-action="wifi-only"]');
+    await app.find('[data-page="wifi"]');
+    await app.type('input[name="scan-softap"]', "PROV_STK1");
+    await app.type('input[name="scan-pop"]', pop);
+    await app.click('[data-action="scan"]');
+    await app.click(`[data-network="${WIFI.ssid}"]`);
+    await app.type('input[name="passphrase"]', WIFI.passphrase);
+    await app.click('[data-page="wifi"] [data-nav="next"]');
+    await app.find('[data-page="connect"] [data-role="wifi-only"]');
+    await app.click('[data-action="provision"]');
+    await app.waitText('[data-role="outcome"]', /PROV_STK1 joined HomeWiFi/, 120000);
+    assert.equal(dev.child.exitCode, null, "the device kept running");
   });
 
   // Last: it ends the app and starts a new one. The device is reached over a direct link, so

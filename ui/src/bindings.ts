@@ -37,6 +37,12 @@ export const commands = {
 	windowLeft: (device: DeviceTarget) => typedError<number | null, AppError>(__TAURI_INVOKE("window_left", { device })),
 	/**  Page 3: the whole run, streaming each step to `on_event`. */
 	provision: (request: ProvisionRequest, onEvent: Channel<ProgressEvent_Deserialize>) => typedError<Provisioned_Serialize, AppError>(__TAURI_INVOKE("provision", { request, onEvent })),
+	/**
+	 *  Page 3 for a Wi-Fi-only device (Espressif's stock provisioning, no `iot-cred`): session,
+	 *  Wi-Fi settings, the device's verdict, back to the host's network, as Espressif's apps do.
+	 *  Nothing is asked of the service and no certificate is made.
+	 */
+	provisionWifi: (request: WifiRequest, onEvent: Channel<ProgressEvent_Deserialize>) => typedError<WifiDone_Serialize, AppError>(__TAURI_INVOKE("provision_wifi", { request, onEvent })),
 	/**  A run interrupted after the device got its settings, if any. */
 	interruptedRun: () => typedError<InterruptedRun_Serialize | null, AppError>(__TAURI_INVOKE("interrupted_run")),
 	/**  Finishes an interrupted run: only the online confirmation is repeated. */
@@ -351,6 +357,48 @@ export type StepId = "join_device" | "secure_session" | "certificate" | "send_cr
 
 /**  A step's state. */
 export type StepState = "running" | "done" | "failed";
+
+/**  The end of a successful Wi-Fi-only run. */
+export type WifiDone = WifiDone_Serialize | WifiDone_Deserialize;
+
+/**  The end of a successful Wi-Fi-only run. */
+export type WifiDone_Deserialize = {
+	/**  The device's access point name. */
+	softap: string,
+	/**  The network it joined. */
+	ssid: string,
+	/**  The address it reported on that network, when it reported one. */
+	ip?: string | null,
+	/**  The session security used (0, 1 or 2). */
+	sec_ver: number,
+	/**  The device also serves our certificate endpoint (then a full run gives it one). */
+	has_iot_cred: boolean,
+};
+
+/**  The end of a successful Wi-Fi-only run. */
+export type WifiDone_Serialize = {
+	/**  The device's access point name. */
+	softap: string,
+	/**  The network it joined. */
+	ssid: string,
+	/**  The address it reported on that network, when it reported one. */
+	ip: string | null,
+	/**  The session security used (0, 1 or 2). */
+	sec_ver: number,
+	/**  The device also serves our certificate endpoint (then a full run gives it one). */
+	has_iot_cred: boolean,
+};
+
+/**
+ *  What page 3 sends for a Wi-Fi-only run (a stock device without our certificate endpoint).
+ *  Passphrase and PoP are secrets: memory only.
+ */
+export type WifiRequest = {
+	ssid: string,
+	passphrase: string,
+	softap: string,
+	pop: string,
+};
 
 /**  The non-secret answers given so far in the wizard. */
 export type WizardState = WizardState_Serialize | WizardState_Deserialize;

@@ -34,7 +34,7 @@ const ADVICE: Record<AppErrorCode, Advice> = {
   unreachable: { fix: "fix-unreachable", page: "none" },
   wrong_pop: { fix: "fix-wrong-pop", what: "what-wrong-pop", page: "connect" },
   insecure_device: { fix: "fix-insecure-device", page: "connect" },
-  wifi_only_device: { fix: "fix-wifi-only-device", page: "connect" },
+  wifi_only_device: { fix: "fix-wifi-only-device", what: "what-wifi-only-device", page: "connect" },
   protocol: { fix: "fix-protocol", page: "connect" },
   wifi_auth_failed: { fix: "fix-wifi-auth-failed", page: "wifi" },
   wifi_not_found: { fix: "fix-wifi-not-found", page: "wifi" },

@@ -34,6 +34,9 @@ export interface WizardState {
   notices: string[];
   /** A run that stopped after the device got its settings (page 3 can finish it). */
   interrupted: InterruptedRun | null;
+  /** Wi-Fi only: a stock device (Espressif's own provisioning) that takes no certificate;
+   * page 3 sends the Wi-Fi settings alone and asks nothing of the service. */
+  wifiOnly: boolean;
 }
 
 export const state: WizardState = {
@@ -56,6 +59,7 @@ export const state: WizardState = {
   backend: { kind: "unset" },
   notices: [],
   interrupted: null,
+  wifiOnly: false,
 };
 
 /** The wizard's pages; `title` is a catalog id. */

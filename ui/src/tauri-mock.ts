@@ -14,14 +14,18 @@ export function core() {
   };
 }
 
+/** A run's playback: the scripted events on the channel, then the scripted result. */
+async function playback(_req: unknown, ch: { onmessage: (m: unknown) => void }) {
+  for (const e of script.events) ch.onmessage(e);
+  return script.result;
+}
+
 export function bindings(extra: Record<string, unknown> = {}) {
   return {
     commands: {
       checkSerial: vi.fn(async (serial: string) => ({ status: "ok", data: { serial, certificate_id: null } })),
-      provision: vi.fn(async (_req: unknown, ch: { onmessage: (m: unknown) => void }) => {
-        for (const e of script.events) ch.onmessage(e);
-        return script.result;
-      }),
+      provision: vi.fn(playback),
+      provisionWifi: vi.fn(playback),
       loadSettings: vi.fn(async () => ({ status: "error", error: { code: "settings", message: "x" } })),
       ...extra,
     },

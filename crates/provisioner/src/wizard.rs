@@ -528,7 +528,7 @@ pub fn wifi_only_error(softap: &str) -> Error {
     Error::new(
         ErrorCode::WifiOnlyDevice,
         format!(
-            "The device on \"{softap}\" is a Wi-Fi-only device: it runs Espressif's stock provisioning, which takes Wi-Fi settings but no certificate, so it cannot connect to the service. Nothing was sent to it. Finish with Wi-Fi only (`provision wifi`, or \"Wi-Fi only\" in the app) if that is what you want."
+            "The device on \"{softap}\" is a Wi-Fi-only device: it runs Espressif's stock provisioning, which takes Wi-Fi settings but no certificate, so it cannot connect to the service. Nothing was sent to it. Finish with Wi-Fi only (`provision wifi`, or \"Set up Wi-Fi only\" and \"Finish with Wi-Fi only\" in the app) if that is what you want."
         ),
     )
 }

@@ -8,12 +8,12 @@ use tauri::{AppHandle, State};
 use super::Core;
 use crate::dto::{
     CertMode, CertView, DeviceTarget, InterruptedRun, Network, ProgressEvent, ProvisionRequest,
-    Provisioned, SerialCheck, StepId, StepState,
+    Provisioned, SerialCheck, StepId, StepState, WifiDone, WifiRequest,
 };
 use crate::error::{AppError, CmdResult};
 use crate::runs::Runs;
 use crate::settings::{self, DeviceLinkSetting};
-use provisioner::app::{Plan, Target};
+use provisioner::app::{Plan, Target, WifiPlan};
 use provisioner::link::LinkMode;
 use provisioner::wizard::{self, Step};
 
@@ -91,6 +91,41 @@ pub async fn provision(
     // Closing the app stops the run here and restores the network (runs.rs).
     let done = runs.run(async { Ok(core.0.provision(&plan, &send).await?) });
     Ok(done.await?.into())
+}
+
+/// Page 3 for a Wi-Fi-only device (Espressif's stock provisioning, no `iot-cred`): session,
+/// Wi-Fi settings, the device's verdict, back to the host's network, as Espressif's apps do.
+/// Nothing is asked of the service and no certificate is made.
+#[tauri::command]
+#[specta::specta]
+pub async fn provision_wifi(
+    app: AppHandle,
+    core: State<'_, Core>,
+    runs: State<'_, Runs>,
+    request: WifiRequest,
+    on_event: Channel<ProgressEvent>,
+) -> CmdResult<WifiDone> {
+    let plan = WifiPlan {
+        target: target(&app, request.softap, request.pop)?,
+        ssid: request.ssid,
+        passphrase: request.passphrase,
+    };
+    let send = move |ev: wizard::ProgressEvent| {
+        let _ = on_event.send(ProgressEvent::from(ev));
+    };
+    let done = runs
+        .run(async { Ok(core.0.provision_wifi(&plan, &send).await?) })
+        .await?;
+    Ok(WifiDone {
+        ip: match done.joined {
+            wizard::JoinEvidence::DeviceReported { ip } => Some(ip),
+            _ => None,
+        },
+        softap: done.softap,
+        ssid: done.ssid,
+        sec_ver: done.sec_ver,
+        has_iot_cred: done.has_iot_cred,
+    })
 }
 
 /// A run interrupted after the device got its settings, if any.

@@ -80,6 +80,7 @@ export function certPage(): HTMLElement {
         state.popAccepted = "";
       }
       state.serial = c.serial;
+      state.wifiOnly = false;
       checked = c.serial;
       state.softap = v.defaultSoftap(c.serial);
       const deviceKey = state.certMode === "device_csr";
@@ -99,6 +100,13 @@ export function certPage(): HTMLElement {
   next.addEventListener("click", () => go("wifi"));
   const again = state.checked !== null && state.checked.serial === state.serial;
   if (again) result.append(banner("ok", state.checked!.text));
+  // A stock device (Espressif's own provisioning) has no serial with the service and takes no
+  // certificate: the wizard goes on with Wi-Fi settings only.
+  const wifiOnly = h("button", { type: "button", "data-action": "wifi-only" }, t("cert-wifi-only"));
+  wifiOnly.addEventListener("click", () => {
+    Object.assign(state, { wifiOnly: true, serial: "", cert: null, checked: null, softap: "", pop: "", popAccepted: "", networks: [] });
+    go("wifi");
+  });
   if (hasCert) showCert();
   if (state.serial && (hasCert || again)) {
     checked = state.serial;
@@ -115,5 +123,8 @@ export function certPage(): HTMLElement {
     h("div", { class: "actions" }, checkBtn),
     result,
     h("div", { class: "actions" }, h("span"), h("div", { class: "right" }, next)),
+    h("h2", {}, t("cert-wifi-only-title")),
+    h("p", { class: "muted", "data-role": "wifi-only" }, t("cert-wifi-only-lead")),
+    h("div", { class: "actions" }, wifiOnly),
   );
 }

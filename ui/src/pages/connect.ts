@@ -2,7 +2,7 @@
 
 import { Channel } from "@tauri-apps/api/core";
 import { call } from "../api";
-import { commands, type AppError, type ProgressEvent, type Provisioned, type StepId } from "../bindings";
+import { commands, type AppError, type ProgressEvent, type Provisioned, type StepId, type WifiDone } from "../bindings";
 import { banner, field, h, secretField } from "../dom";
 import { advice, describe, detailsOf, toAppError, whatHappened } from "../errors";
 import { t } from "../i18n";
@@ -61,9 +61,12 @@ export function connectPage(): HTMLElement {
     }
   });
 
+  // Wi-Fi only: no certificate is made and the service is never asked, so those steps are not listed.
+  const wifiOnly = state.wifiOnly;
+  const steps = wifiOnly ? STEPS.filter((s) => s.id !== "certificate" && s.id !== "device_online") : STEPS;
   const rows = new Map<StepId, HTMLLIElement>();
   const list = h("ol", { class: "progress", "data-role": "steps", "aria-live": "polite" });
-  for (const s of STEPS) {
+  for (const s of steps) {
     const li = h("li", { "data-step": s.id, "data-state": "pending" }, h("span", { class: "mark", "aria-hidden": "true" }, MARK.pending), h("span", {}, t(s.label)));
     rows.set(s.id, li);
     list.append(li);
@@ -87,12 +90,23 @@ export function connectPage(): HTMLElement {
     if (ev.kind === "step") setStep(ev.step, ev.state, ev.message, ev.error ?? undefined);
   };
 
-  const go3 = h("button", { type: "button", class: "primary", "data-action": "provision" }, t("provision"));
+  const go3 = h("button", { type: "button", class: "primary", "data-action": "provision" }, t(wifiOnly ? "provision-wifi-only" : "provision"));
   const back = h("button", { type: "button", "data-nav": "back", onclick: () => go("wifi") }, t("back"));
 
   const fail = (err: AppError) => {
     const a = advice(err.code);
     const target = a.page === "cert" || a.page === "wifi" || a.page === "connect" || a.page === "signin" || a.page === "settings" ? a.page : "connect";
+    if (err.code === "wifi_only_device" && !wifiOnly) {
+      // A stock device: offer to finish as Espressif's apps do, with the same inputs.
+      const finish = h("button", { type: "button", class: "primary", "data-action": "finish-wifi-only" }, t("finish-wifi-only"));
+      finish.addEventListener("click", () => {
+        state.wifiOnly = true;
+        go("connect");
+      });
+      outcome.replaceChildren(banner("error", describe(err)), h("div", { class: "actions" }, h("span"), h("div", { class: "right" }, finish)));
+      finish.focus();
+      return;
+    }
     const retry = h("button", { type: "button", class: "primary", "data-action": "retry", "data-target": target }, t(RETRY[target]));
     retry.addEventListener("click", () => {
       state.notice = describe(err);
@@ -106,11 +120,10 @@ export function connectPage(): HTMLElement {
     retry.focus();
   };
 
-  const run = async (start: (ch: Channel<ProgressEvent>) => Promise<Provisioned>) => {
+  const run = async <T>(start: (ch: Channel<ProgressEvent>) => Promise<T>, shown: (done: T) => HTMLElement[]) => {
     msgs.replaceChildren();
     outcome.replaceChildren();
-    for (const s of STEPS) {
-      const li = rows.get(s.id)!;
+    for (const li of rows.values()) {
       li.dataset.state = "pending";
       li.querySelector(".mark")!.textContent = MARK.pending;
       li.querySelectorAll(".why, .fix, .detail").forEach((n) => n.remove());
@@ -123,10 +136,8 @@ export function connectPage(): HTMLElement {
       const done = await start(channel);
       state.popAccepted = state.pop;
       state.interrupted = null;
-      state.cert = done.cert;
       outcome.replaceChildren(
-        banner("ok", done.last_seen ? t("online-seen", { serial: done.serial, seen: done.last_seen }) : t("online", { serial: done.serial })),
-        certFacts(done.cert),
+        ...shown(done),
         h("div", { class: "actions" }, h("span"), h("div", { class: "right" }, h("button", { type: "button", class: "primary", "data-action": "another", onclick: () => another() }, t("another")))),
       );
       outcome.querySelector<HTMLButtonElement>("button")?.focus();
@@ -143,15 +154,12 @@ export function connectPage(): HTMLElement {
     if (a === null || p === null) return;
     state.softap = a.trim();
     state.pop = p.trim();
-    const request = {
-      serial: state.serial,
-      cert_mode: state.certMode,
-      ssid: state.ssid,
-      passphrase: state.passphrase,
-      softap: state.softap,
-      pop: state.pop,
-    };
-    await run((ch) => call(commands.provision(request, ch)));
+    const device = { ssid: state.ssid, passphrase: state.passphrase, softap: state.softap, pop: state.pop };
+    if (wifiOnly) {
+      await run((ch) => call(commands.provisionWifi(device, ch)), wifiDone);
+      return;
+    }
+    await run((ch) => call(commands.provision({ ...device, serial: state.serial, cert_mode: state.certMode }, ch)), online);
   });
 
   // The window's countdown: asked of the device with the code it already accepted, before
@@ -176,7 +184,7 @@ export function connectPage(): HTMLElement {
 
   if (state.interrupted) {
     const resume = h("button", { type: "button", class: "primary", "data-action": "resume" }, t("resume"));
-    resume.addEventListener("click", () => run((ch) => call(commands.resumeRun(ch))));
+    resume.addEventListener("click", () => run((ch) => call(commands.resumeRun(ch)), online));
     msgs.append(banner("info", t("interrupted", { serial: state.interrupted.serial }), h("div", { class: "actions" }, resume)));
   }
 
@@ -191,6 +199,7 @@ export function connectPage(): HTMLElement {
         ? t("connect-lead-direct", { serial: state.serial || t("the-device"), address: state.direct })
         : t("connect-lead-softap", { serial: state.serial || t("the-device") }),
     ),
+    wifiOnly ? h("p", { class: "muted", "data-role": "wifi-only" }, t("connect-wifi-only-note")) : null,
     msgs,
     windowLine,
     softap.root,
@@ -202,7 +211,33 @@ export function connectPage(): HTMLElement {
   );
 }
 
+/** The end of a full run: online, with the certificate's facts. */
+function online(done: Provisioned): HTMLElement[] {
+  state.cert = done.cert;
+  return [banner("ok", done.last_seen ? t("online-seen", { serial: done.serial, seen: done.last_seen }) : t("online", { serial: done.serial })), certFacts(done.cert)];
+}
+
+/** The end of a Wi-Fi-only run: which network the device joined, and no certificate. */
+function wifiDone(done: WifiDone): HTMLElement[] {
+  const facts = h(
+    "dl",
+    { class: "facts", "data-role": "wifi-done" },
+    h("dt", {}, t("field-softap")),
+    h("dd", { "data-fact": "softap" }, done.softap),
+    h("dt", {}, t("field-ssid")),
+    h("dd", { "data-fact": "ssid" }, done.ssid),
+    h("dt", {}, t("fact-address")),
+    h("dd", { "data-fact": "address" }, done.ip ?? t("fact-not-reported")),
+    h("dt", {}, t("fact-security")),
+    h("dd", { "data-fact": "security" }, t("fact-security-level", { level: done.sec_ver })),
+  );
+  const shown = [banner("ok", t("wifi-only-done", { softap: done.softap, ssid: done.ssid })), facts];
+  if (done.has_iot_cred) shown.push(h("p", { class: "muted", "data-role": "wifi-only-ours" }, t("wifi-only-ours")));
+  return shown;
+}
+
 function another(): void {
+  state.wifiOnly = false;
   state.serial = "";
   state.cert = null;
   state.checked = null;

@@ -60,7 +60,7 @@ export function wifiPage(): HTMLElement {
   };
 
   // Scanning needs the device: its network name and code, carried on to page 3.
-  const softap = field({ label: t("field-softap"), name: "scan-softap", value: state.softap || v.defaultSoftap(state.serial), validate: v.softapName });
+  const softap = field({ label: t("field-softap"), name: "scan-softap", value: state.softap || v.defaultSoftap(state.serial), hint: state.wifiOnly ? t("softap-hint-wifi-only") : undefined, validate: v.softapName });
   const pop = secretField({ label: t("field-pop"), name: "scan-pop", value: state.pop, validate: v.pop });
   const scanBtn = h("button", { type: "button", "data-action": "scan" }, t("scan"));
   scanBtn.addEventListener("click", async () => {
