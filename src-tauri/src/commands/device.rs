@@ -85,9 +85,7 @@ pub async fn provision(
         },
         online_timeout_secs: ONLINE_TIMEOUT_SECS,
     };
-    let send = move |ev: wizard::ProgressEvent| {
-        let _ = on_event.send(ProgressEvent::from(ev));
-    };
+    let send = forward(on_event);
     // Closing the app stops the run here and restores the network (runs.rs).
     let done = runs.run(async { Ok(core.0.provision(&plan, &send).await?) });
     Ok(done.await?.into())
@@ -110,9 +108,7 @@ pub async fn provision_wifi(
         ssid: request.ssid,
         passphrase: request.passphrase,
     };
-    let send = move |ev: wizard::ProgressEvent| {
-        let _ = on_event.send(ProgressEvent::from(ev));
-    };
+    let send = forward(on_event);
     let done = runs
         .run(async { Ok(core.0.provision_wifi(&plan, &send).await?) })
         .await?;
@@ -152,12 +148,17 @@ pub async fn resume_run(
     runs: State<'_, Runs>,
     on_event: Channel<ProgressEvent>,
 ) -> CmdResult<Provisioned> {
-    let send = move |ev: wizard::ProgressEvent| {
-        let _ = on_event.send(ProgressEvent::from(ev));
-    };
+    let send = forward(on_event);
     let wait = Duration::from_secs(ONLINE_TIMEOUT_SECS);
     let done = runs.run(async { Ok(core.0.resume(&send, wait).await?) });
     Ok(done.await?.into())
+}
+
+/// The core's progress callback that streams each step to the page's channel.
+fn forward(on_event: Channel<ProgressEvent>) -> impl Fn(wizard::ProgressEvent) + Send + Sync {
+    move |ev| {
+        let _ = on_event.send(ProgressEvent::from(ev));
+    }
 }
 
 /// How long page 3 waits for the device's first message to reach the service.

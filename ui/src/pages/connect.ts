@@ -96,28 +96,18 @@ export function connectPage(): HTMLElement {
   const fail = (err: AppError) => {
     const a = advice(err.code);
     const target = a.page === "cert" || a.page === "wifi" || a.page === "connect" || a.page === "signin" || a.page === "settings" ? a.page : "connect";
-    if (err.code === "wifi_only_device" && !wifiOnly) {
-      // A stock device: offer to finish as Espressif's apps do, with the same inputs.
-      const finish = h("button", { type: "button", class: "primary", "data-action": "finish-wifi-only" }, t("finish-wifi-only"));
-      finish.addEventListener("click", () => {
-        state.wifiOnly = true;
-        go("connect");
-      });
-      outcome.replaceChildren(banner("error", describe(err)), h("div", { class: "actions" }, h("span"), h("div", { class: "right" }, finish)));
-      finish.focus();
-      return;
-    }
-    const retry = h("button", { type: "button", class: "primary", "data-action": "retry", "data-target": target }, t(RETRY[target]));
-    retry.addEventListener("click", () => {
-      state.notice = describe(err);
-      if (target === "connect") {
-        go("connect");
-      } else {
-        go(target);
-      }
+    // A stock device: instead of a retry, offer to finish as Espressif's apps do, with the same inputs.
+    const stock = err.code === "wifi_only_device" && !wifiOnly;
+    const next = stock
+      ? h("button", { type: "button", class: "primary", "data-action": "finish-wifi-only" }, t("finish-wifi-only"))
+      : h("button", { type: "button", class: "primary", "data-action": "retry", "data-target": target }, t(RETRY[target]));
+    next.addEventListener("click", () => {
+      if (stock) state.wifiOnly = true;
+      else state.notice = describe(err);
+      go(stock ? "connect" : target);
     });
-    outcome.replaceChildren(banner("error", describe(err)), h("div", { class: "actions" }, h("span"), h("div", { class: "right" }, retry)));
-    retry.focus();
+    outcome.replaceChildren(banner("error", describe(err)), h("div", { class: "actions" }, h("span"), h("div", { class: "right" }, next)));
+    next.focus();
   };
 
   const run = async <T>(start: (ch: Channel<ProgressEvent>) => Promise<T>, shown: (done: T) => HTMLElement[]) => {
