@@ -1,17 +1,15 @@
-//! ES256 ID tokens: signed with a P-256 key kept in `DIR/jwt.key` (0600), verified with its
-//! public half. Only `alg: ES256` is accepted, so a token cannot pick a weaker algorithm.
+//! ES256 ID tokens, made and checked by the `jsonwebtoken` crate (aws-lc-rs backend): signed
+//! with a P-256 key kept in `DIR/jwt.key` (0600), verified with its public half. Only
+//! `alg: ES256` is accepted, so a token cannot pick a weaker algorithm or `none`.
 
 use std::path::Path;
 
 use async_trait::async_trait;
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair,
-    UnparsedPublicKey,
-};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use http::request::Parts;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use super::files;
@@ -23,12 +21,12 @@ use crate::identity::{Authenticator, Caller, UserId, bearer_token};
 pub const ISSUER: &str = "provisiond";
 /// Lifetime of an ID token.
 pub const ID_TOKEN_SECS: u64 = 3600;
-const HEADER: &str = r#"{"alg":"ES256","typ":"JWT"}"#;
 
-/// The token signing key.
+/// The token signing key and its public half.
 pub struct JwtKeys {
-    key: EcdsaKeyPair,
-    public: Vec<u8>,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
 }
 
 /// The claims we sign.
@@ -69,8 +67,16 @@ impl JwtKeys {
         };
         let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &pkcs8)
             .map_err(|_| BackendError::Internal("jwt.key is not a P-256 PKCS#8 key".into()))?;
-        let public = key.public_key().as_ref().to_vec();
-        Ok(Self { key, public })
+        let mut validation = Validation::new(Algorithm::ES256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        // Expiry is checked against the caller's clock in `verify`, with its own error code.
+        validation.validate_exp = false;
+        Ok(Self {
+            encoding: EncodingKey::from_ec_der(&pkcs8),
+            decoding: DecodingKey::from_ec_der(key.public_key().as_ref()),
+            validation,
+        })
     }
 
     /// Signs an ID token for `email`.
@@ -84,45 +90,28 @@ impl JwtKeys {
             token_use: "id".into(),
             auth_ms: super::sign_outs::now_ms(),
         };
-        let body =
-            serde_json::to_vec(&claims).map_err(|e| BackendError::Internal(e.to_string()))?;
-        let input = format!("{}.{}", B64.encode(HEADER), B64.encode(body));
-        let sig = self
-            .key
-            .sign(&SystemRandom::new(), input.as_bytes())
-            .map_err(|_| BackendError::Internal("token signing failed".into()))?;
-        Ok(format!("{input}.{}", B64.encode(sig.as_ref())))
+        jsonwebtoken::encode(&Header::new(Algorithm::ES256), &claims, &self.encoding)
+            .map_err(|_| BackendError::Internal("token signing failed".into()))
     }
 
     /// Verifies a token's algorithm, signature, issuer and expiry.
     pub fn verify(&self, token: &str, now: i64) -> Result<Claims, ApiError> {
         let bad = |m: &str| ApiError::new(ErrorCode::InvalidToken, m.to_owned());
-        let mut parts = token.split('.');
-        let (Some(h), Some(c), Some(s), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(bad("the token is not a JWT"));
-        };
-        let header: serde_json::Value = B64
-            .decode(h)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .ok_or_else(|| bad("the token header is malformed"))?;
-        if header.get("alg").and_then(|a| a.as_str()) != Some("ES256") {
-            return Err(bad("the token is not signed with ES256"));
-        }
-        let sig = B64
-            .decode(s)
-            .map_err(|_| bad("the token signature is malformed"))?;
-        UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &self.public)
-            .verify(format!("{h}.{c}").as_bytes(), &sig)
-            .map_err(|_| bad("the token signature does not verify"))?;
-        let claims: Claims = B64
-            .decode(c)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .ok_or_else(|| bad("the token claims are malformed"))?;
-        if claims.iss != ISSUER || claims.token_use != "id" {
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| {
+                bad(match e.kind() {
+                    ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
+                        "the token is not signed with ES256"
+                    }
+                    ErrorKind::InvalidSignature => "the token signature does not verify",
+                    ErrorKind::InvalidIssuer | ErrorKind::MissingRequiredClaim(_) => {
+                        "the token was not issued by this service"
+                    }
+                    _ => "the token is malformed",
+                })
+            })?
+            .claims;
+        if claims.token_use != "id" {
             return Err(bad("the token was not issued by this service"));
         }
         if claims.exp <= now {
@@ -225,6 +214,8 @@ impl Authenticator for JwtAuthenticator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 
     fn check(keys: &JwtKeys, token: &str, now: i64, expected: Result<&str, ErrorCode>) {
         match (keys.verify(token, now), expected) {
