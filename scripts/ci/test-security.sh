@@ -23,6 +23,7 @@ attacks=(
   one_transfer_then_nothing_listens                               # 9
   no_device_times_out_with_a_clear_message                        # 9
   oversize_and_malformed_hellos_do_not_stop_the_watcher           # 10
+  a_re_key_disconnects_the_old_certificates_session_and_it_cannot_reconnect # 11
   a_re_key_outliving_its_lease_while_the_broker_cannot_reload_keeps_one_usable_certificate # 12
   after_a_re_key_only_a_hello_with_the_new_certificate_counts     # 13
   a_qr_payload_on_the_command_line_is_refused                     # 14
@@ -31,10 +32,12 @@ attacks=(
   a_stale_pid_file_never_gets_another_process_signalled           # 17
   a_handshake_without_the_pop_never_ends_the_running_session      # 18
   a_signed_out_id_token_is_refused_and_a_new_sign_in_works        # 19
+  a_device_that_downgrades_to_sec1_is_refused_in_the_core         # proto-ver downgrade
+  the_cli_refuses_a_device_that_downgrades_unless_told_so         # proto-ver downgrade
   no_secret_is_left_in_any_log_or_data_file_after_provisioning    # secret scan
 )
-targets=(slowloris abuse data_dir mqtt_hello sessions rekey_order crl_renewal lambda_events aws_backend legacy_tls
-  cli_secret_args device tokens_per_backend secret_scan)
+targets=(slowloris abuse data_dir mqtt_hello sessions rekey_order rekey_session crl_renewal lambda_events aws_backend
+  legacy_tls cli_secret_args device tokens_per_backend espdev_host secret_scan)
 
 [ -n "${IOTP_MOTO_URL:-}" ] || { log "IOTP_MOTO_URL is not set: the AWS attacks need moto (scripts/services.sh)"; exit 1; }
 out="$IOTP_CACHE/security-suite.log"

@@ -1,10 +1,13 @@
 //! `CertificateAuthority` over the local CA: certificates recorded in SQLite (durable before
-//! the answer), revocations published as a CRL by the one CRL writer ([`super::crl`]).
+//! the answer), revocations published as a CRL by the one CRL writer ([`super::crl`]), and the
+//! MQTT session of a re-keyed device's older certificate ended ([`LocalAuthority::retire_others`]).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use rcgen::{KeyPair, PKCS_ECDSA_P256_SHA256, PKCS_RSA_SHA256};
+use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, TlsConfiguration, Transport};
 use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
@@ -23,12 +26,90 @@ pub struct LocalAuthority {
     db: Arc<Db>,
     crl: CrlPublisher,
     info: BrokerInfo,
+    broker: BrokerAddr,
 }
 
+/// Where the service itself reaches the broker (the public address in [`BrokerInfo`] may be
+/// one only devices can use).
+#[derive(Clone, Debug)]
+pub struct BrokerAddr {
+    /// Host or address.
+    pub host: String,
+    /// MQTT over TLS port.
+    pub port: u16,
+}
+
+/// How long ending an old session may take before the re-key answers without it.
+const TAKE_OVER_WAIT: Duration = Duration::from_secs(5);
+
 impl LocalAuthority {
-    /// Builds it; `crl` publishes after every revocation.
-    pub fn new(ca: Arc<LocalCa>, db: Arc<Db>, crl: CrlPublisher, info: BrokerInfo) -> Self {
-        Self { ca, db, crl, info }
+    /// Builds it; `crl` publishes after every revocation; `broker` is where old sessions are
+    /// ended.
+    pub fn new(
+        ca: Arc<LocalCa>,
+        db: Arc<Db>,
+        crl: CrlPublisher,
+        info: BrokerInfo,
+        broker: BrokerAddr,
+    ) -> Self {
+        Self {
+            ca,
+            db,
+            crl,
+            info,
+            broker,
+        }
+    }
+
+    /// Ends the MQTT session device `sn` holds with a certificate that was just revoked.
+    /// The broker names each client by its certificate's CN (`use_username_as_clientid`) and
+    /// keeps one connection per client id, so connecting once as `sn` (with a two-minute
+    /// certificate of the service's own, see [`LocalCa::sign_session_taker`]) makes mosquitto
+    /// close the device's old connection; then this one disconnects. The CRL naming the old
+    /// certificate is applied before, so the old connection cannot come back. Called before
+    /// the re-key answers: the device can then only connect with the new certificate after
+    /// this, and its new session is never the one ended.
+    async fn take_over_session(&self, sn: &Serial) -> Result<(), BackendError> {
+        let err = |what: &str, e: &dyn std::fmt::Display| {
+            BackendError::Unavailable(format!("ending the old MQTT session of {sn}: {what}: {e}"))
+        };
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(|e| err("key", &e))?;
+        let cert = self.ca.sign_session_taker(sn.as_str(), &key)?;
+        let tls = super::tls::client_config(
+            super::tls::pem_der(&self.ca.ca_pem)?,
+            cert.der,
+            key.serialize_der(),
+        )?;
+        let mut opts = MqttOptions::new(sn.as_str(), self.broker.host.clone(), self.broker.port);
+        opts.set_clean_session(true);
+        opts.set_keep_alive(Duration::from_secs(10));
+        opts.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(tls)));
+        let (client, mut events) = AsyncClient::new(opts, 4);
+        let session = async {
+            let mut asked = false;
+            loop {
+                match events.poll().await {
+                    Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                        if ack.code != rumqttc::ConnectReturnCode::Success {
+                            return Err(err("refused", &format!("{:?}", ack.code)));
+                        }
+                        client
+                            .disconnect()
+                            .await
+                            .map_err(|e| err("disconnect", &e))?;
+                        asked = true;
+                    }
+                    Ok(Event::Outgoing(Outgoing::Disconnect)) => return Ok(()),
+                    Ok(_) => {}
+                    // The broker closing after our DISCONNECT is the end we asked for.
+                    Err(_) if asked => return Ok(()),
+                    Err(e) => return Err(err("connect", &e)),
+                }
+            }
+        };
+        tokio::time::timeout(TAKE_OVER_WAIT, session)
+            .await
+            .map_err(|_| err("no answer", &"timed out"))?
     }
 
     async fn record(
@@ -223,7 +304,13 @@ impl CertificateAuthority for LocalAuthority {
         thing: &Serial,
         keep: &CertificateId,
     ) -> Result<Vec<CertificateId>, BackendError> {
-        self.revoke_and_publish(thing, Some(keep), None).await
+        let retired = self.revoke_and_publish(thing, Some(keep), None).await?;
+        if !retired.is_empty()
+            && let Err(e) = self.take_over_session(thing).await
+        {
+            tracing::warn!(%thing, error = %e, "a revoked certificate's session may still be open");
+        }
+        Ok(retired)
     }
 
     async fn discard(

@@ -16,6 +16,8 @@ use crate::backend::BackendError;
 
 /// How long device certificates are valid.
 pub const DEVICE_CERT_DAYS: i64 = 365;
+/// How long the certificate that ends a re-keyed device's old session is valid.
+pub const SESSION_TAKER_SECS: i64 = 120;
 /// CN of the certificate `provisiond` itself uses on the broker; contains a '.', so no serial
 /// can ever be equal to it.
 pub const SERVICE_CLIENT_CN: &str = "provisiond.internal";
@@ -91,6 +93,20 @@ impl LocalCa {
         public_key: &impl PublicKeyData,
     ) -> Result<Signed, BackendError> {
         let mut params = leaf_params(cn, Duration::days(DEVICE_CERT_DAYS));
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        self.sign(params, public_key)
+    }
+
+    /// Signs the short-lived client certificate (CN = `cn`, valid [`SESSION_TAKER_SECS`]) with
+    /// which the service itself connects to the broker as a device, once, so that mosquitto
+    /// ends that device's running session (a client id is held by one connection). Its key
+    /// lives only in memory and it is not a device certificate: it is not recorded.
+    pub fn sign_session_taker(
+        &self,
+        cn: &str,
+        public_key: &impl PublicKeyData,
+    ) -> Result<Signed, BackendError> {
+        let mut params = leaf_params(cn, Duration::seconds(SESSION_TAKER_SECS));
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         self.sign(params, public_key)
     }

@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 
 use super::accounts::LocalAccounts;
-use super::authority::{LocalAuthority, publish_crl};
+use super::authority::{BrokerAddr, LocalAuthority, publish_crl};
 use super::broker::{Broker, free_port};
 use super::ca::{LocalCa, SERVICE_CLIENT_CN};
 use super::conn_limits::ConnLimits;
@@ -166,7 +166,16 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         port: mqtt_port,
         ca_pem: data.ca.ca_pem.clone(),
     };
-    let authority = LocalAuthority::new(data.ca.clone(), data.db.clone(), crl.clone(), info);
+    let authority = LocalAuthority::new(
+        data.ca.clone(),
+        data.db.clone(),
+        crl.clone(),
+        info,
+        BrokerAddr {
+            host: "127.0.0.1".into(),
+            port: mqtt_port,
+        },
+    );
     let sign_outs = Arc::new(SignOuts::load(data.db.clone())?);
     let authenticator = Arc::new(JwtAuthenticator::with_sign_outs(
         keys.clone(),
