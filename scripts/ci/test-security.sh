@@ -31,10 +31,13 @@ attacks=(
   a_stale_pid_file_never_gets_another_process_signalled           # 17
   a_handshake_without_the_pop_never_ends_the_running_session      # 18
   a_signed_out_id_token_is_refused_and_a_new_sign_in_works        # 19
+  every_account_and_device_change_is_one_chained_entry_holding_no_secret # audit log
+  an_edited_removed_reordered_or_cut_entry_is_named_by_audit_verify # audit log
+  each_claim_issuance_and_revocation_is_one_cloudwatch_json_line_without_secrets # audit log
   no_secret_is_left_in_any_log_or_data_file_after_provisioning    # secret scan
 )
 targets=(slowloris abuse data_dir mqtt_hello sessions rekey_order crl_renewal lambda_events aws_backend legacy_tls
-  cli_secret_args device tokens_per_backend secret_scan)
+  cli_secret_args device tokens_per_backend secret_scan audit_log lambda_runtime)
 
 [ -n "${IOTP_MOTO_URL:-}" ] || { log "IOTP_MOTO_URL is not set: the AWS attacks need moto (scripts/services.sh)"; exit 1; }
 out="$IOTP_CACHE/security-suite.log"
