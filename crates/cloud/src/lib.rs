@@ -5,11 +5,13 @@
 //!   [`backend::CertificateAuthority`]); [`identity::Authenticator`] says who calls;
 //!   [`accounts::Accounts`] serves `/auth/*` where the service has its own accounts.
 //! - [`service`]: the provisioning logic; [`router::router`]: the HTTP API.
+//! - [`audit`]: the audited events both deployments record.
 //! - `local` (feature `selfhosted`): SQLite, local CA, accounts, mosquitto: `provisiond`.
 
 #![warn(missing_docs)]
 
 pub mod accounts;
+pub mod audit;
 pub mod backend;
 pub mod csr;
 pub mod dto;

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use cloud::local::accounts::LocalAccounts;
+use cloud::audit::Event;
+use cloud::local::accounts::{LocalAccounts, normalize_email};
+use cloud::local::audit::{self, Head};
 use cloud::local::authority::{publish_crl, revoke};
 use cloud::local::conn_limits::ConnLimits;
 use cloud::local::hash_pool::HashPoolSize;
@@ -93,6 +95,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The hash-chained audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -121,6 +128,27 @@ enum UserCommand {
     List,
     /// Show the pending confirmation code of an account.
     Code { email: String },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the chain: prints the head `SEQ:HASH` when intact; fails naming the first bad
+    /// seq (edited, removed, reordered or cut) otherwise.
+    Verify {
+        /// A head printed earlier and kept elsewhere: the log must still hold it (this also
+        /// catches a log rewritten from some entry on, head and all).
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect_head: Option<Head>,
+    },
+    /// Print the entries, oldest first.
+    List {
+        /// Only entries after this seq.
+        #[arg(long, default_value_t = 0)]
+        since: i64,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -173,6 +201,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serial { command } => serial(&cli.data_dir, command),
         Command::Device { command } => device(&cli.data_dir, command),
         Command::User { command } => user(&cli.data_dir, command),
+        Command::Audit { command } => audit_log(&cli.data_dir, command),
     }
 }
 
@@ -267,6 +296,7 @@ fn device(dir: &Path, command: DeviceCommand) -> anyhow::Result<()> {
 fn user(dir: &Path, command: UserCommand) -> anyhow::Result<()> {
     let data = DataDir::open(dir)?;
     let keys = std::sync::Arc::new(JwtKeys::load_or_create(dir)?);
+    let data_db = data.db.clone();
     let accounts = LocalAccounts::new(data.db, keys);
     match command {
         UserCommand::List => {
@@ -282,9 +312,38 @@ fn user(dir: &Path, command: UserCommand) -> anyhow::Result<()> {
             }
         }
         UserCommand::Code { email } => match accounts.pending_code(&email)? {
-            Some(code) => println!("{code}"),
+            Some(code) => {
+                let email = normalize_email(&email)?;
+                audit::record(&data_db, &Event::code_shown(&email))?;
+                println!("{code}");
+            }
             None => bail!("no pending confirmation code for {email}"),
         },
+    }
+    Ok(())
+}
+
+fn audit_log(dir: &Path, command: AuditCommand) -> anyhow::Result<()> {
+    let data = DataDir::open(dir)?;
+    match command {
+        AuditCommand::Verify { expect_head } => {
+            match audit::verify(&mut data.db.conn(), expect_head.as_ref())? {
+                Ok(head) => println!("{head}"),
+                Err(broken) => bail!("the audit log is not intact: {broken}"),
+            }
+        }
+        AuditCommand::List { since, json } => {
+            for e in audit::list(&data.db.conn(), since)? {
+                if json {
+                    println!("{}", serde_json::to_string(&e)?);
+                } else {
+                    println!(
+                        "{} {} {} {} {} {}",
+                        e.seq, e.at_ms, e.actor, e.action, e.subject, e.detail
+                    );
+                }
+            }
+        }
     }
     Ok(())
 }

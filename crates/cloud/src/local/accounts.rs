@@ -9,9 +9,10 @@ use std::time::Duration;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use async_trait::async_trait;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
+use super::audit;
 use super::ca::hex;
 use super::db::{Db, db_err, now_secs};
 use super::hash_pool::{Admitted, HashPool, HashPoolSize};
@@ -19,6 +20,7 @@ use super::jwt::{ID_TOKEN_SECS, JwtKeys};
 use super::random;
 use super::sign_outs::SignOuts;
 use crate::accounts::Accounts;
+use crate::audit::{Event, SignInFailure};
 use crate::dto::Tokens;
 use crate::error::{ApiError, ErrorCode};
 use crate::identity::Caller;
@@ -157,6 +159,42 @@ impl LocalAccounts {
         if let Some(s) = &self.sign_outs {
             s.record(email)?;
         }
+        Ok(())
+    }
+
+    /// Runs `change` and appends `event` in one IMMEDIATE transaction: both commit, or
+    /// neither.
+    fn write_audited(
+        &self,
+        event: &Event,
+        change: impl FnOnce(&rusqlite::Connection) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
+        let mut conn = self.db.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| ApiError::from(db_err(e)))?;
+        change(&tx)?;
+        audit::append(&tx, event)?;
+        tx.commit().map_err(|e| ApiError::from(db_err(e)))
+    }
+
+    /// Records a refused sign-in; the address only if it names an account.
+    fn audit_sign_in_failure(&self, email: &str, why: SignInFailure) -> Result<(), ApiError> {
+        let exists = self
+            .db
+            .conn()
+            .query_row(
+                "SELECT 1 FROM users WHERE email = ?1",
+                params![email],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(|e| ApiError::from(db_err(e)))?
+            .is_some();
+        audit::record(
+            &self.db,
+            &Event::sign_in_failed(exists.then_some(email), why),
+        )?;
         Ok(())
     }
 
@@ -345,21 +383,22 @@ impl Accounts for LocalAccounts {
         let place = self.pool.admit()?;
         let hash = hash_password(&self.pool, place, password.to_owned()).await?;
         let code = random::digits(CODE_DIGITS);
-        let n = self
-            .db
-            .conn()
-            .execute(
-                "INSERT OR IGNORE INTO users (email, password_hash, confirmed, code, code_expires, created_at)
-                 VALUES (?1, ?2, 0, ?3, ?4, ?5)",
-                params![email, hash, code, now_secs() + CODE_SECS, now_secs()],
-            )
-            .map_err(|e| ApiError::from(db_err(e)))?;
-        if n == 0 {
-            return Err(ApiError::new(
-                ErrorCode::AccountExists,
-                "this e-mail address already has an account",
-            ));
-        }
+        self.write_audited(&Event::sign_up(&email), |tx| {
+            let n = tx
+                .execute(
+                    "INSERT OR IGNORE INTO users (email, password_hash, confirmed, code, code_expires, created_at)
+                     VALUES (?1, ?2, 0, ?3, ?4, ?5)",
+                    params![email, hash, code, now_secs() + CODE_SECS, now_secs()],
+                )
+                .map_err(|e| ApiError::from(db_err(e)))?;
+            if n == 0 {
+                return Err(ApiError::new(
+                    ErrorCode::AccountExists,
+                    "this e-mail address already has an account",
+                ));
+            }
+            Ok(())
+        })?;
         tracing::info!(%email, "account created; `provisiond user code EMAIL` shows its confirmation code");
         Ok(())
     }
@@ -367,14 +406,14 @@ impl Accounts for LocalAccounts {
     async fn confirm(&self, email: &str, code: &str) -> Result<(), ApiError> {
         let email = normalize_email(email)?;
         self.check_code(&email, code)?;
-        self.db
-            .conn()
-            .execute(
+        self.write_audited(&Event::confirm(&email), |tx| {
+            tx.execute(
                 "UPDATE users SET confirmed = 1, code = NULL, code_expires = NULL WHERE email = ?1",
                 params![email],
             )
             .map_err(|e| ApiError::from(db_err(e)))?;
-        Ok(())
+            Ok(())
+        })
     }
 
     async fn sign_in(&self, email: &str, password: &str) -> Result<Tokens, ApiError> {
@@ -387,7 +426,12 @@ impl Accounts for LocalAccounts {
         let key = format!("signin:{email}");
         // A place in the hashing pool first: a shed request counts no attempt.
         let place = self.pool.admit()?;
-        self.reserve_attempt(&key)?;
+        if let Err(e) = self.reserve_attempt(&key) {
+            if e.code == ErrorCode::TooManyAttempts {
+                self.audit_sign_in_failure(&email, SignInFailure::LockedOut)?;
+            }
+            return Err(e);
+        }
         let row: Option<(String, bool)> = self
             .db
             .conn()
@@ -402,6 +446,11 @@ impl Accounts for LocalAccounts {
         let ok =
             verify_password(&self.pool, place, password.to_owned(), hash).await? && row.is_some();
         if !ok {
+            let why = match row {
+                Some(_) => SignInFailure::WrongPassword,
+                None => SignInFailure::UnknownAccount,
+            };
+            self.audit_sign_in_failure(&email, why)?;
             return Err(ApiError::new(
                 ErrorCode::InvalidCredentials,
                 "wrong e-mail address or password",
@@ -461,7 +510,9 @@ impl Accounts for LocalAccounts {
         {
             // The code came to the account's owner, so it also confirms the address.
             let mut conn = self.db.conn();
-            let tx = conn.transaction().map_err(|e| ApiError::from(db_err(e)))?;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| ApiError::from(db_err(e)))?;
             tx.execute(
                 "UPDATE users SET password_hash = ?2, confirmed = 1, code = NULL, code_expires = NULL
                  WHERE email = ?1",
@@ -473,6 +524,7 @@ impl Accounts for LocalAccounts {
                 params![email],
             )
             .map_err(|e| ApiError::from(db_err(e)))?;
+            audit::append(&tx, &Event::password_reset(&email))?;
             tx.commit().map_err(|e| ApiError::from(db_err(e)))?;
         }
         self.clear_attempts(&format!("signin:{email}"))?;

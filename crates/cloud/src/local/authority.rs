@@ -7,13 +7,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use rcgen::{KeyPair, PKCS_ECDSA_P256_SHA256, PKCS_RSA_SHA256};
-use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, TlsConfiguration, Transport};
-use rusqlite::{Connection, OptionalExtension, params};
+use rumqttc::{AsyncClient, MqttOptions, Outgoing, Packet, TlsConfiguration, Transport};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use time::OffsetDateTime;
 
+use super::audit;
 use super::ca::{CsrKey, LocalCa, Signed};
 use super::crl::{Apply, CrlPublisher};
 use super::db::{Db, db_err, now_secs};
+use crate::audit::{ADMIN, Event, SERVICE};
 use crate::backend::{
     BackendError, BrokerInfo, CertificateAuthority, CertificateId, IssuedCertificate, PrivateKeyPem,
 };
@@ -89,7 +91,7 @@ impl LocalAuthority {
             let mut asked = false;
             loop {
                 match events.poll().await {
-                    Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                    Ok(rumqttc::Event::Incoming(Packet::ConnAck(ack))) => {
                         if ack.code != rumqttc::ConnectReturnCode::Success {
                             return Err(err("refused", &format!("{:?}", ack.code)));
                         }
@@ -99,7 +101,7 @@ impl LocalAuthority {
                             .map_err(|e| err("disconnect", &e))?;
                         asked = true;
                     }
-                    Ok(Event::Outgoing(Outgoing::Disconnect)) => return Ok(()),
+                    Ok(rumqttc::Event::Outgoing(Outgoing::Disconnect)) => return Ok(()),
                     Ok(_) => {}
                     // The broker closing after our DISCONNECT is the end we asked for.
                     Err(_) if asked => return Ok(()),
@@ -150,9 +152,14 @@ impl LocalAuthority {
         only: Option<&CertificateId>,
     ) -> Result<Vec<CertificateId>, BackendError> {
         let (sn, keep, only) = (sn.clone(), keep.cloned(), only.cloned());
+        let reason = if keep.is_some() {
+            "re-key"
+        } else {
+            "lease_lost"
+        };
         let ids = self
             .db
-            .write(move |tx| revoke_in(tx, &sn, keep.as_ref(), only.as_ref()))
+            .write(move |tx| revoke_in(tx, &sn, keep.as_ref(), only.as_ref(), (SERVICE, reason)))
             .await?;
         if !ids.is_empty()
             && let Err(e) = self.crl.publish(Apply::Reload).await
@@ -165,7 +172,8 @@ impl LocalAuthority {
 
 /// Revokes the given certificates of `sn` (or all its active ones when `only` is None,
 /// except `keep`): status revoked, PEM deleted, kept only as a CRL entry. Returns the ids.
-/// (The admin CLI's path; the server revokes through the group-commit writer.)
+/// (The admin CLI's path, audited as the admin's; the server revokes through the
+/// group-commit writer.)
 pub fn revoke(
     db: &Db,
     sn: &Serial,
@@ -173,20 +181,24 @@ pub fn revoke(
     only: Option<&CertificateId>,
 ) -> Result<Vec<CertificateId>, BackendError> {
     let mut conn = db.conn();
-    let tx = conn.transaction().map_err(db_err)?;
-    let ids = revoke_in(&tx, sn, keep, only)?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    let ids = revoke_in(&tx, sn, keep, only, (ADMIN, "admin"))?;
     tx.commit().map_err(db_err)?;
     Ok(ids)
 }
 
-/// [`revoke`] inside the caller's transaction. With `keep`, nothing is revoked unless the
-/// device record still names `keep`: a later provisioning that committed another certificate
-/// retires `keep` and the older ones itself, and must not lose its own to ours.
+/// [`revoke`] inside the caller's transaction, each revocation with its audit entry by
+/// `actor` for `reason`. With `keep`, nothing is revoked unless the device record still names
+/// `keep`: a later provisioning that committed another certificate retires `keep` and the
+/// older ones itself, and must not lose its own to ours.
 fn revoke_in(
     tx: &Connection,
     sn: &Serial,
     keep: Option<&CertificateId>,
     only: Option<&CertificateId>,
+    (actor, reason): (&str, &str),
 ) -> Result<Vec<CertificateId>, BackendError> {
     if let Some(keep) = keep {
         let current: Option<String> = tx
@@ -228,6 +240,8 @@ fn revoke_in(
             params![sn.as_str(), id],
         )
         .map_err(db_err)?;
+        let id = CertificateId(id.clone());
+        audit::append(tx, &Event::revoke(actor, sn, &id, reason, keep))?;
     }
     Ok(ids.into_iter().map(CertificateId).collect())
 }

@@ -1,4 +1,5 @@
-//! The SQLite database of `provisiond`: serials/devices, certificates, users, refresh tokens.
+//! The SQLite database of `provisiond`: serials/devices, certificates, users, refresh tokens,
+//! and the audit log ([`super::audit`]).
 //! WAL mode with `synchronous=FULL`: a write is on disk (fsynced) before its caller is
 //! answered, so a power loss right after a 200 never loses a certificate a device holds.
 //! To keep the speed, writes go through one writer thread that batches the requests waiting
@@ -103,6 +104,7 @@ impl Db {
         let conn = open_conn(&path)?;
         super::files::restrict(&path).map_err(|e| BackendError::Internal(e.to_string()))?;
         conn.execute_batch(SCHEMA).map_err(db_err)?;
+        conn.execute_batch(super::audit::SCHEMA).map_err(db_err)?;
         let wconn = open_conn(&path)?;
         let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()

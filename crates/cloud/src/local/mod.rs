@@ -2,6 +2,7 @@
 //! mosquitto as the broker. Nothing here is used by the AWS deployment.
 
 pub mod accounts;
+pub mod audit;
 pub mod authority;
 pub mod broker;
 pub mod ca;

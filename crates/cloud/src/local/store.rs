@@ -3,10 +3,12 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use time::OffsetDateTime;
 
+use super::audit;
 use super::db::{Db, db_err, now_secs};
+use crate::audit::Event;
 use crate::backend::{
     BackendError, CertificateId, DeviceRecord, DeviceStore, LeaseToken, StoreError, lease_refusal,
 };
@@ -38,23 +40,18 @@ impl SqliteStore {
         Self { db }
     }
 
-    /// Registers a serial; `false` if it was already registered.
+    /// Registers a serial (admin); `false` if it was already registered.
     pub fn add_serial(&self, sn: &Serial) -> Result<bool, BackendError> {
-        let n = self
-            .db
-            .conn()
-            .execute(
-                "INSERT OR IGNORE INTO devices (sn, added_at) VALUES (?1, ?2)",
-                params![sn.as_str(), now_secs()],
-            )
-            .map_err(db_err)?;
-        Ok(n == 1)
+        Ok(self.add_serials(std::slice::from_ref(sn))? == 1)
     }
 
-    /// Registers many serials in one transaction; returns how many were new.
+    /// Registers many serials in one transaction (admin), each new one with its audit entry;
+    /// returns how many were new.
     pub fn add_serials(&self, sns: &[Serial]) -> Result<usize, BackendError> {
         let mut conn = self.db.conn();
-        let tx = conn.transaction().map_err(db_err)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
         let mut added = 0;
         {
             let mut stmt = tx
@@ -62,7 +59,10 @@ impl SqliteStore {
                 .map_err(db_err)?;
             let now = now_secs();
             for sn in sns {
-                added += stmt.execute(params![sn.as_str(), now]).map_err(db_err)?;
+                if stmt.execute(params![sn.as_str(), now]).map_err(db_err)? == 1 {
+                    audit::append(&tx, &Event::serial_add(sn))?;
+                    added += 1;
+                }
             }
         }
         tx.commit().map_err(db_err)?;
@@ -88,17 +88,32 @@ impl SqliteStore {
         rows.collect::<Result<_, _>>().map_err(db_err)
     }
 
-    /// Unbinds a device from its owner (admin). `false` if the serial is unknown.
+    /// Unbinds a device from its owner (admin), with its audit entry. `false` if the serial
+    /// is unknown.
     pub fn release(&self, sn: &Serial) -> Result<bool, BackendError> {
-        let n = self
-            .db
-            .conn()
-            .execute(
-                "UPDATE devices SET owner = NULL, lease = NULL, lease_until = NULL WHERE sn = ?1",
-                params![sn.as_str()],
-            )
+        let mut conn = self.db.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db_err)?;
-        Ok(n == 1)
+        let previous: Option<Option<String>> = tx
+            .query_row(
+                "SELECT owner FROM devices WHERE sn = ?1",
+                params![sn.as_str()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db_err)?;
+        let Some(previous) = previous else {
+            return Ok(false);
+        };
+        tx.execute(
+            "UPDATE devices SET owner = NULL, lease = NULL, lease_until = NULL WHERE sn = ?1",
+            params![sn.as_str()],
+        )
+        .map_err(db_err)?;
+        audit::append(&tx, &Event::transfer(sn, previous.as_deref()))?;
+        tx.commit().map_err(db_err)?;
+        Ok(true)
     }
 
     /// Records a hello from the device.
@@ -184,6 +199,9 @@ impl DeviceStore for SqliteStore {
                     params![sn.as_str(), owner.0, lease.0, now + lease_secs as i64],
                 )
                 .map_err(db_err)?;
+                if cur_owner.is_none() {
+                    audit::append(tx, &Event::claim(&owner, &sn))?;
+                }
                 Ok(Ok(DeviceRecord {
                     sn: sn.clone(),
                     owner: Some(owner.clone()),
@@ -203,18 +221,28 @@ impl DeviceStore for SqliteStore {
         let (sn, lease, certificate) = (sn.clone(), lease.clone(), certificate.clone());
         // A new certificate has not said hello yet: last_seen restarts with it. The lease
         // stays until `release_lease`, after the older certificates are retired.
-        let n = self
+        let committed = self
             .db
             .write(move |tx| {
-                tx.execute(
-                    "UPDATE devices SET certificate_id = ?3, last_seen = NULL
-                     WHERE sn = ?1 AND lease = ?2 AND lease_until > ?4",
-                    params![sn.as_str(), lease.0, certificate.0, now_secs()],
-                )
-                .map_err(db_err)
+                let owner: Option<Option<String>> = tx
+                    .query_row(
+                        "UPDATE devices SET certificate_id = ?3, last_seen = NULL
+                         WHERE sn = ?1 AND lease = ?2 AND lease_until > ?4
+                         RETURNING owner",
+                        params![sn.as_str(), lease.0, certificate.0, now_secs()],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(db_err)?;
+                let Some(owner) = owner else {
+                    return Ok(false);
+                };
+                let owner = owner.unwrap_or_default();
+                audit::append(tx, &Event::issue(&owner, &sn, &certificate))?;
+                Ok(true)
             })
             .await?;
-        if n == 1 {
+        if committed {
             Ok(())
         } else {
             Err(StoreError::LeaseLost)
