@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use aws_sdk_iot::Client;
 use aws_sdk_iot::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iot::types::CertificateStatus;
+use cloud::audit::{Event, SERVICE};
 use cloud::backend::{
     BackendError, BrokerInfo, CertificateAuthority, CertificateId, IssuedCertificate, PrivateKeyPem,
 };
@@ -15,6 +16,7 @@ use cloud::serial::Serial;
 use time::OffsetDateTime;
 use tokio::sync::OnceCell;
 
+use crate::audit::AuditLines;
 use crate::error::backend_error;
 use crate::policy::{certificate_id_of, is_own_policy, policy_document, policy_name};
 
@@ -50,6 +52,7 @@ pub struct NewCertificate {
 pub struct IotCa {
     client: Client,
     endpoint: OnceCell<String>,
+    audit: AuditLines,
 }
 
 /// AWS detaches things from principals asynchronously, so DeleteCertificate right after
@@ -62,7 +65,14 @@ impl IotCa {
         Self {
             client,
             endpoint: OnceCell::new(),
+            audit: AuditLines::stdout(),
         }
+    }
+
+    /// The same CA, writing its audit lines (revocations) to `audit`.
+    pub fn with_audit(mut self, audit: AuditLines) -> Self {
+        self.audit = audit;
+        self
     }
 
     /// The ATS data endpoint devices connect to (`DescribeEndpoint iot:Data-ATS`), asked once
@@ -426,7 +436,10 @@ impl CertificateAuthority for IotCa {
         let mut retired = Vec::new();
         for arn in self.thing_certificates(thing.as_str()).await? {
             if certificate_id_of(&arn) != Some(keep.0.as_str()) {
-                retired.push(CertificateId(self.retire(thing.as_str(), &arn).await?));
+                let id = CertificateId(self.retire(thing.as_str(), &arn).await?);
+                self.audit
+                    .record(&Event::revoke(SERVICE, thing, &id, "re-key", Some(keep)));
+                retired.push(id);
             }
         }
         Ok(retired)
@@ -441,7 +454,15 @@ impl CertificateAuthority for IotCa {
             Some(arn) => self.retire(thing.as_str(), arn).await.map(drop),
             // Not attached (any more): revoking and deleting needs only the id.
             None => self.revoke_and_delete(&certificate.0).await,
-        }
+        }?;
+        self.audit.record(&Event::revoke(
+            SERVICE,
+            thing,
+            certificate,
+            "lease_lost",
+            None,
+        ));
+        Ok(())
     }
 
     async fn broker(&self) -> Result<BrokerInfo> {

@@ -2,11 +2,13 @@
 //! policies ([`iot::IotCa`]), DynamoDB for the serial registry (table `DSN`, key `sn`) and
 //! device bindings ([`registry::DynamoStore`]), the Cognito caller
 //! ([`lambda::auth::CognitoClaims`]), and the adapter that lets the Lambda runtime serve the
-//! `cloud` crate's router ([`lambda::handle`]).
+//! `cloud` crate's router ([`lambda::handle`]), and the audit lines both back ends write
+//! ([`audit::AuditLines`]).
 //!
 //! It is a crate of its own so that the self-hosted build (`provisiond`) never compiles the
 //! AWS SDK.
 
+pub mod audit;
 pub mod error;
 pub mod iot;
 pub mod lambda;
@@ -19,6 +21,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use cloud::AppState;
 
+use crate::audit::AuditLines;
 use crate::iot::IotCa;
 use crate::lambda::auth::CognitoClaims;
 use crate::registry::DynamoStore;
@@ -50,15 +53,23 @@ pub struct Backends {
 }
 
 impl Backends {
-    /// Builds both back ends' clients from `config`.
+    /// Builds both back ends' clients from `config`; audit lines go to stdout.
     pub fn new(config: &SdkConfig, tables: Tables) -> Self {
+        Self::with_audit(config, tables, AuditLines::stdout())
+    }
+
+    /// The same, with the audit lines handed to `audit`.
+    pub fn with_audit(config: &SdkConfig, tables: Tables, audit: AuditLines) -> Self {
         Self {
-            store: Arc::new(DynamoStore::new(
-                aws_sdk_dynamodb::Client::new(config),
-                tables.registry,
-                tables.last_seen,
-            )),
-            ca: Arc::new(IotCa::new(aws_sdk_iot::Client::new(config))),
+            store: Arc::new(
+                DynamoStore::new(
+                    aws_sdk_dynamodb::Client::new(config),
+                    tables.registry,
+                    tables.last_seen,
+                )
+                .with_audit(audit.clone()),
+            ),
+            ca: Arc::new(IotCa::new(aws_sdk_iot::Client::new(config)).with_audit(audit)),
         }
     }
 

@@ -6,7 +6,9 @@
 //! `certificateId`, `status`, `provisionedAt`, and while a certificate is being made a lease
 //! (`leaseToken`, `leaseUntil`, seconds since the epoch). Taking and returning the lease are
 //! single conditional writes: of two simultaneous requests for one serial exactly one gets
-//! the lease, so exactly one certificate ends up active.
+//! the lease, so exactly one certificate ends up active. `claimLease` is the lease token of
+//! the provisioning that bound the current owner (set with `owner`, removed with it), so the
+//! write that binds a device knows it did and writes the claim's audit line.
 
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -15,6 +17,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use cloud::audit::Event;
 use cloud::backend::{
     BackendError, CertificateId, DeviceRecord, DeviceStore, LeaseToken, StoreError, lease_refusal,
 };
@@ -22,6 +25,7 @@ use cloud::identity::UserId;
 use cloud::serial::Serial;
 use time::OffsetDateTime;
 
+use crate::audit::AuditLines;
 use crate::error::backend_error;
 
 /// Values of the `status` attribute (informational: the core derives the API's status from
@@ -38,6 +42,7 @@ pub struct DynamoStore {
     client: Client,
     table: String,
     last_seen_table: String,
+    audit: AuditLines,
 }
 
 impl DynamoStore {
@@ -51,7 +56,14 @@ impl DynamoStore {
             client,
             table: table.into(),
             last_seen_table: last_seen_table.into(),
+            audit: AuditLines::stdout(),
         }
+    }
+
+    /// The same store, writing its audit lines (claims, issuances, admin changes) to `audit`.
+    pub fn with_audit(mut self, audit: AuditLines) -> Self {
+        self.audit = audit;
+        self
     }
 
     /// Admin: registers a serial; `false` if it was already registered (its item is kept).
@@ -65,7 +77,11 @@ impl DynamoStore {
             .condition_expression("attribute_not_exists(sn)")
             .send()
             .await;
-        conditional(put.map(drop), "dynamodb:PutItem")
+        let added = conditional(put.map(drop), "dynamodb:PutItem")?;
+        if added {
+            self.audit.record(&Event::serial_add(sn));
+        }
+        Ok(added)
     }
 
     /// Admin: unbinds the device (the next user to provision it owns it) and forgets its
@@ -77,16 +93,28 @@ impl DynamoStore {
             .update_item()
             .table_name(&self.table)
             .key("sn", s(sn.as_str()))
-            .update_expression("SET #status = :registered REMOVE #owner, #cert, #at")
+            .update_expression("SET #status = :registered REMOVE #owner, #claim, #cert, #at")
             .condition_expression("attribute_exists(sn)")
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#owner", "owner")
+            .expression_attribute_names("#claim", "claimLease")
             .expression_attribute_names("#cert", "certificateId")
             .expression_attribute_names("#at", "provisionedAt")
             .expression_attribute_values(":registered", s(status::REGISTERED))
+            .return_values(ReturnValue::AllOld)
             .send()
             .await;
-        conditional(update.map(drop), "dynamodb:UpdateItem")
+        match update {
+            Ok(out) => {
+                let old = out.attributes.unwrap_or_default();
+                let previous = old.get("owner").and_then(|v| v.as_s().ok());
+                self.audit
+                    .record(&Event::transfer(sn, previous.map(String::as_str)));
+                Ok(true)
+            }
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(backend_error("dynamodb:UpdateItem", e)),
+        }
     }
 
     /// Writes a hello the way the IoT rule does (`lastSeen` in ms since the epoch, and
@@ -194,13 +222,15 @@ impl DeviceStore for DynamoStore {
             .table_name(&self.table)
             .key("sn", s(sn.as_str()))
             .update_expression(
-                "SET #owner = if_not_exists(#owner, :user), #token = :token, #until = :until",
+                "SET #owner = if_not_exists(#owner, :user), #claim = if_not_exists(#claim, :token), \
+                 #token = :token, #until = :until",
             )
             .condition_expression(
                 "attribute_exists(sn) AND (attribute_not_exists(#owner) OR #owner = :user) \
                  AND (attribute_not_exists(#until) OR #until <= :now)",
             )
             .expression_attribute_names("#owner", "owner")
+            .expression_attribute_names("#claim", "claimLease")
             .expression_attribute_names("#token", "leaseToken")
             .expression_attribute_names("#until", "leaseUntil")
             .expression_attribute_values(":user", s(&owner.0))
@@ -224,6 +254,10 @@ impl DeviceStore for DynamoStore {
                     matches!(item.get("leaseToken"), Some(AttributeValue::S(t)) if *t == lease.0);
                 let record = record(sn, &item)?;
                 if record.owner.as_ref() == Some(owner) && held {
+                    let claimed = matches!(item.get("claimLease"), Some(AttributeValue::S(t)) if *t == lease.0);
+                    if claimed {
+                        self.audit.record(&Event::claim(owner, sn));
+                    }
                     return Ok(record);
                 }
                 self.release_lease(sn, lease).await?;
@@ -274,11 +308,22 @@ impl DeviceStore for DynamoStore {
             .expression_attribute_values(":provisioned", s(status::PROVISIONED))
             .expression_attribute_values(":now", AttributeValue::N(now_secs().to_string()))
             .expression_attribute_values(":token", s(&lease.0))
+            .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match conditional(update.map(drop), "dynamodb:UpdateItem")? {
-            true => Ok(()),
-            false => Err(StoreError::LeaseLost),
+        match update {
+            Ok(out) => {
+                let item = out.attributes.unwrap_or_default();
+                let owner = item.get("owner").and_then(|v| v.as_s().ok());
+                self.audit.record(&Event::issue(
+                    owner.map_or("", String::as_str),
+                    sn,
+                    certificate,
+                ));
+                Ok(())
+            }
+            Err(e) if is_condition_failure(&e) => Err(StoreError::LeaseLost),
+            Err(e) => Err(backend_error("dynamodb:UpdateItem", e).into()),
         }
     }
 

@@ -2,7 +2,8 @@
 //! pointing at an emulator of the Lambda Runtime API on loopback (the same HTTP endpoints
 //! Lambda's runtime serves: next invocation, response, error), its AWS calls going through
 //! the SDK to moto. Proves the binary starts, reads its configuration from the environment,
-//! and serves both event shapes through the router, invocation after invocation.
+//! and serves both event shapes through the router, invocation after invocation, writing one
+//! CloudWatch JSON line per audited event on its stdout.
 //! `IOTP_BOOTSTRAP` / `IOTP_BOOTSTRAP_RUNNER` run another build of it (docs/aws.md: the arm64
 //! build under qemu-user).
 
@@ -19,6 +20,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 use support::{backends_and_tables, csr_for, moto_url, proxy_event, registered};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 const API: &str = "/2018-06-01/runtime";
@@ -101,6 +103,8 @@ struct Lambda {
     invocations: mpsc::Sender<(String, Value)>,
     child: tokio::process::Child,
     count: usize,
+    /// Every line the function wrote on stdout (what CloudWatch Logs would keep).
+    stdout: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Lambda {
@@ -134,7 +138,7 @@ impl Lambda {
             }
             Err(_) => tokio::process::Command::new(&bin),
         };
-        let child = command
+        let mut child = command
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
@@ -150,16 +154,25 @@ impl Lambda {
             .env("IOTP_DSN_TABLE", &tables.registry)
             .env("IOTP_LAST_SEEN_TABLE", &tables.last_seen)
             .env("IOTP_CREDENTIAL_MODE", mode)
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()
             .expect("start the bootstrap binary");
+        let stdout = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let sink = stdout.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                sink.lock().unwrap().push(line);
+            }
+        });
         Lambda {
             runtime,
             invocations: tx,
             child,
             count: 0,
+            stdout,
         }
     }
 
@@ -256,4 +269,89 @@ async fn the_bootstrap_binary_serves_both_event_shapes_through_the_runtime_api()
         "re-keying replaced the certificate"
     );
     assert!(lambda.runtime.init_error.lock().await.is_none());
+}
+
+impl Lambda {
+    /// The audit lines on stdout once there are at least `n` (the function writes each before
+    /// its answer; the pipe is read by another task).
+    async fn audit_lines(&self, n: usize) -> Vec<Value> {
+        for _ in 0..50 {
+            let audit: Vec<Value> = self
+                .stdout
+                .lock()
+                .unwrap()
+                .iter()
+                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                .filter(|v| v["audit"] == true)
+                .collect();
+            if audit.len() >= n {
+                return audit;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "fewer than {n} audit lines: {:#?}",
+            self.stdout.lock().unwrap()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_claim_issuance_and_revocation_is_one_cloudwatch_json_line_without_secrets() {
+    let (backends, tables) = backends_and_tables().await;
+    let sn = registered(&backends).await;
+    let mut lambda = Lambda::start(&tables, "csr-and-seed").await;
+
+    let first = lambda.post_cert(&sn, "sub-alice", 200).await;
+    // Refused: no change, no line.
+    lambda.post_cert(&sn, "sub-mallory", 403).await;
+    let lab = json!({
+        "params": {"querystring": {"SN": sn.as_str()}},
+        "context": {"authorizer": {"claims": {"sub": "sub-alice"}}}
+    });
+    let second = response_of(lambda.invoke(lab).await);
+    let private_key = second["privateKey"].as_str().unwrap().to_owned();
+
+    let lines = lambda.audit_lines(4).await;
+    let got: Vec<(&str, &str, &str)> = lines
+        .iter()
+        .map(|v| {
+            (
+                v["actor"].as_str().unwrap(),
+                v["action"].as_str().unwrap(),
+                v["subject"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let sn_s = sn.as_str();
+    assert_eq!(
+        got,
+        [
+            ("sub-alice", "claim", sn_s),
+            ("sub-alice", "issue", sn_s),
+            ("sub-alice", "issue", sn_s),
+            ("service", "revoke", sn_s),
+        ],
+        "{lines:#?}"
+    );
+    assert_eq!(lines[1]["detail"]["certificate_id"], first["certificateId"]);
+    assert_eq!(
+        lines[2]["detail"]["certificate_id"],
+        second["certificateId"]
+    );
+    assert_eq!(lines[3]["detail"]["certificate_id"], first["certificateId"]);
+    assert_eq!(lines[3]["detail"]["replaced_by"], second["certificateId"]);
+    assert!(lines.iter().all(|v| v["at"].as_i64().unwrap() > 0));
+
+    let all = lambda.stdout.lock().unwrap().join("\n");
+    let key_body = private_key
+        .lines()
+        .find(|l| l.len() > 40 && !l.starts_with("-----"))
+        .unwrap();
+    for secret in [key_body, "PRIVATE KEY", "CERTIFICATE REQUEST"] {
+        assert!(
+            !all.contains(secret),
+            "the function's stdout holds {secret:?}"
+        );
+    }
 }
