@@ -36,10 +36,11 @@ attacks=(
   the_cli_refuses_a_device_that_downgrades_unless_told_so         # proto-ver downgrade
   every_account_and_device_change_is_one_chained_entry_holding_no_secret # audit log
   an_edited_removed_reordered_or_cut_entry_is_named_by_audit_verify # audit log
+  each_claim_issuance_and_revocation_is_one_cloudwatch_json_line_without_secrets # audit log
   no_secret_is_left_in_any_log_or_data_file_after_provisioning    # secret scan
 )
 targets=(slowloris abuse data_dir mqtt_hello sessions rekey_order rekey_session crl_renewal lambda_events aws_backend
-  legacy_tls cli_secret_args device tokens_per_backend espdev_host secret_scan audit_log)
+  legacy_tls cli_secret_args device tokens_per_backend espdev_host secret_scan audit_log lambda_runtime)
 
 [ -n "${IOTP_MOTO_URL:-}" ] || { log "IOTP_MOTO_URL is not set: the AWS attacks need moto (scripts/services.sh)"; exit 1; }
 out="$IOTP_CACHE/security-suite.log"
