@@ -5,26 +5,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{BIN, Server};
+use common::{Server, run_provisiond as run};
 use serde_json::{Value, json};
-
-/// `provisiond --data-dir DIR ARGS...`: (exit success, stdout, stderr).
-fn run(dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("PROVISIOND_LOG", "warn")
-        .output()
-        .expect("run provisiond");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn entries(dir: &Path) -> Vec<Value> {
     let (ok, out, err) = run(dir, &["audit", "list", "--json"]);

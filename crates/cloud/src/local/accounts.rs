@@ -178,9 +178,9 @@ impl LocalAccounts {
         tx.commit().map_err(|e| ApiError::from(db_err(e)))
     }
 
-    /// Records a refused sign-in; the address only if it names an account.
-    fn audit_sign_in_failure(&self, email: &str, why: SignInFailure) -> Result<(), ApiError> {
-        let exists = self
+    /// Whether an account with this (normalized) address exists.
+    fn user_exists(&self, email: &str) -> Result<bool, ApiError> {
+        Ok(self
             .db
             .conn()
             .query_row(
@@ -190,7 +190,12 @@ impl LocalAccounts {
             )
             .optional()
             .map_err(|e| ApiError::from(db_err(e)))?
-            .is_some();
+            .is_some())
+    }
+
+    /// Records a refused sign-in; the address only if it names an account.
+    fn audit_sign_in_failure(&self, email: &str, why: SignInFailure) -> Result<(), ApiError> {
+        let exists = self.user_exists(email)?;
         audit::record(
             &self.db,
             &Event::sign_in_failed(exists.then_some(email), why),
@@ -363,17 +368,7 @@ impl Accounts for LocalAccounts {
     async fn sign_up(&self, email: &str, password: &str) -> Result<(), ApiError> {
         let email = normalize_email(email)?;
         check_password(password)?;
-        let exists: bool = self
-            .db
-            .conn()
-            .query_row(
-                "SELECT 1 FROM users WHERE email = ?1",
-                params![email],
-                |_| Ok(()),
-            )
-            .optional()
-            .map_err(|e| ApiError::from(db_err(e)))?
-            .is_some();
+        let exists: bool = self.user_exists(&email)?;
         if exists {
             return Err(ApiError::new(
                 ErrorCode::AccountExists,

@@ -244,18 +244,25 @@ impl Drop for Server {
     }
 }
 
-/// Runs `provisiond --data-dir DIR ARGS...`.
+/// Runs `provisiond --data-dir DIR ARGS...`: (exit success, stdout).
 pub fn admin(dir: &Path, args: &[&str]) -> (bool, String) {
+    let (ok, out, _) = run_provisiond(dir, args);
+    (ok, out)
+}
+
+/// Runs `provisiond --data-dir DIR ARGS...`: (exit success, stdout, stderr).
+pub fn run_provisiond(dir: &Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(BIN)
         .arg("--data-dir")
         .arg(dir)
         .args(args)
         .env("PROVISIOND_LOG", "warn")
         .output()
-        .expect("run provisiond admin");
+        .expect("run provisiond");
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
 
