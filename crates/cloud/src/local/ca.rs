@@ -92,9 +92,7 @@ impl LocalCa {
         cn: &str,
         public_key: &impl PublicKeyData,
     ) -> Result<Signed, BackendError> {
-        let mut params = leaf_params(cn, Duration::days(DEVICE_CERT_DAYS));
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        self.sign(params, public_key)
+        self.sign_client(cn, Duration::days(DEVICE_CERT_DAYS), public_key)
     }
 
     /// Signs the short-lived client certificate (CN = `cn`, valid [`SESSION_TAKER_SECS`]) with
@@ -106,7 +104,16 @@ impl LocalCa {
         cn: &str,
         public_key: &impl PublicKeyData,
     ) -> Result<Signed, BackendError> {
-        let mut params = leaf_params(cn, Duration::seconds(SESSION_TAKER_SECS));
+        self.sign_client(cn, Duration::seconds(SESSION_TAKER_SECS), public_key)
+    }
+
+    fn sign_client(
+        &self,
+        cn: &str,
+        validity: Duration,
+        public_key: &impl PublicKeyData,
+    ) -> Result<Signed, BackendError> {
+        let mut params = leaf_params(cn, validity);
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         self.sign(params, public_key)
     }
