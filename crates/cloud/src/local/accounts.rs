@@ -194,11 +194,15 @@ impl LocalAccounts {
     }
 
     /// Records a refused sign-in; the address only if it names an account.
-    fn audit_sign_in_failure(&self, email: &str, why: SignInFailure) -> Result<(), ApiError> {
-        let exists = self.user_exists(email)?;
+    fn audit_sign_in_failure(
+        &self,
+        email: &str,
+        account_exists: bool,
+        why: SignInFailure,
+    ) -> Result<(), ApiError> {
         audit::record(
             &self.db,
-            &Event::sign_in_failed(exists.then_some(email), why),
+            &Event::sign_in_failed(account_exists.then_some(email), why),
         )?;
         Ok(())
     }
@@ -423,7 +427,8 @@ impl Accounts for LocalAccounts {
         let place = self.pool.admit()?;
         if let Err(e) = self.reserve_attempt(&key) {
             if e.code == ErrorCode::TooManyAttempts {
-                self.audit_sign_in_failure(&email, SignInFailure::LockedOut)?;
+                let exists = self.user_exists(&email)?;
+                self.audit_sign_in_failure(&email, exists, SignInFailure::LockedOut)?;
             }
             return Err(e);
         }
@@ -445,7 +450,7 @@ impl Accounts for LocalAccounts {
                 Some(_) => SignInFailure::WrongPassword,
                 None => SignInFailure::UnknownAccount,
             };
-            self.audit_sign_in_failure(&email, why)?;
+            self.audit_sign_in_failure(&email, row.is_some(), why)?;
             return Err(ApiError::new(
                 ErrorCode::InvalidCredentials,
                 "wrong e-mail address or password",
@@ -502,12 +507,8 @@ impl Accounts for LocalAccounts {
         let place = self.pool.admit()?;
         self.check_code(&email, code)?;
         let hash = hash_password(&self.pool, place, password.to_owned()).await?;
-        {
-            // The code came to the account's owner, so it also confirms the address.
-            let mut conn = self.db.conn();
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(|e| ApiError::from(db_err(e)))?;
+        // The code came to the account's owner, so it also confirms the address.
+        self.write_audited(&Event::password_reset(&email), |tx| {
             tx.execute(
                 "UPDATE users SET password_hash = ?2, confirmed = 1, code = NULL, code_expires = NULL
                  WHERE email = ?1",
@@ -519,9 +520,8 @@ impl Accounts for LocalAccounts {
                 params![email],
             )
             .map_err(|e| ApiError::from(db_err(e)))?;
-            audit::append(&tx, &Event::password_reset(&email))?;
-            tx.commit().map_err(|e| ApiError::from(db_err(e)))?;
-        }
+            Ok(())
+        })?;
         self.clear_attempts(&format!("signin:{email}"))?;
         self.void_tokens(&email)?;
         Ok(())
